@@ -1,0 +1,13 @@
+"""pplc_vision: PP-LCNet and friends for mmdet, mmseg and mmpretrain.
+
+Importing the package (``custom_imports=dict(imports=['pplc_vision'])`` in a config) registers
+every component and makes mmengine checkpoints loadable under torch>=2.6.
+"""
+from .compat import apply_checkpoint_loading_fix
+from .version import __version__
+
+apply_checkpoint_loading_fix()
+
+from . import models  # noqa: E402,F401  (registers the components)
+
+__all__ = ['__version__', 'apply_checkpoint_loading_fix']

@@ -1,0 +1,3 @@
+"""Models: backbones (all scopes), layers, and task heads (each in its library's scope)."""
+from .backbones import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403

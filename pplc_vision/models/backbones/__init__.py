@@ -1,0 +1,4 @@
+from .mobilenet_v3 import TorchvisionMobileNetV3
+from .pplcnet import PPLCNet
+
+__all__ = ['PPLCNet', 'TorchvisionMobileNetV3']

@@ -1,0 +1,3 @@
+from .pplcnet_head import PPLCNetClsHead
+
+__all__ = ['PPLCNetClsHead']

@@ -1,0 +1,3 @@
+from .depthwise_separable import DepthSepConv, build_se_layer
+
+__all__ = ['DepthSepConv', 'build_se_layer']

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Create or refresh the project's virtual environment at .venv (idempotent and cached).
+#
+#   bash tools/setup_env.sh            runtime stack: torch, mmcv (with ops), mmdet, mmseg, mmpretrain
+#   bash tools/setup_env.sh --test     the same plus the test-only reference stacks (pytest, timm,
+#                                      paddlepaddle + paddleclas for the parity tests, onnx tooling)
+#
+# The built mmcv wheel is cached in ${PPLC_CACHE:-~/.cache/pplc_vision}/wheels so that a second
+# setup on the same machine takes seconds.  A stamp in .venv records what was installed; re-running
+# with unchanged inputs returns at once.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+CACHE="${PPLC_CACHE:-$HOME/.cache/pplc_vision}"
+WHEELS="$CACHE/wheels"
+PY_BASE="${PYTHON:-python3}"
+WITH_TEST=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WITH_TEST=1 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "setup_env.sh: unknown argument '$arg' (expected --test)" >&2; exit 2 ;;
+  esac
+done
+
+TORCH_PIN="torch==2.14.1 torchvision==0.29.1"
+MMCV_VERSION="2.1.0"
+
+step() { CURRENT_STEP="$1"; echo "[setup] $1"; }
+trap 'echo "[setup] FAILED at step: ${CURRENT_STEP:-start}. Fix the error above and re-run: bash tools/setup_env.sh $*" >&2' ERR
+
+# The stamp covers every input that changes what gets installed.
+STAMP_KEY="$(cat "$0" "$ROOT/setup.cfg" | sha256sum | cut -c1-16)-test$WITH_TEST"
+STAMP="$VENV/.pplc_setup_stamp"
+if [[ -f "$STAMP" ]] && grep -qx "$STAMP_KEY" "$STAMP" 2>/dev/null; then
+  echo "[setup] .venv is up to date ($STAMP_KEY)"; exit 0
+fi
+
+step "check python (3.10 or 3.11 needed)"
+"$PY_BASE" -c 'import sys; assert sys.version_info[:2] in ((3,10),(3,11)), sys.version' \
+  || { echo "[setup] $PY_BASE is not Python 3.10/3.11; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+
+step "create venv at .venv"
+[[ -x "$VENV/bin/python" ]] || "$PY_BASE" -m venv "$VENV"
+PY="$VENV/bin/python"
+# pip warns about index folders of this image that do not exist; keep the log readable.
+quiet_pip() {
+  set +e
+  "$PY" -m pip --disable-pip-version-check "$@" 2>&1 | grep -v "neither a file nor a directory"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  return "$rc"
+}
+
+step "install build tools (setuptools<82: mmcv's setup.py imports pkg_resources)"
+quiet_pip install -q --upgrade "pip>=23,<27" "setuptools>=70,<82" wheel "ninja>=1.11,<2"
+
+step "install $TORCH_PIN"
+quiet_pip install -q $TORCH_PIN
+
+step "install mmcv build prerequisites"
+quiet_pip install -q "numpy>=1.24,<2.3" "opencv-python-headless>=4.8,<4.13" "mmengine==0.10.7"
+
+build_mmcv() {
+  local tmp; tmp="$(mktemp -d)"
+  echo "[setup] building mmcv $MMCV_VERSION with compiled ops (15-20 min on 2 cores; cached afterwards)"
+  # --no-build-isolation: pip's isolated env would bring setuptools>=82, without pkg_resources.
+  quiet_pip download -q --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_VERSION" -d "$tmp"
+  tar -xzf "$tmp"/mmcv-"$MMCV_VERSION".tar.gz -C "$tmp"
+  local src="$tmp/mmcv-$MMCV_VERSION"
+  # torch 2.14 headers need C++20; mmcv hard-codes c++14/c++17.
+  sed -i -E 's/-std=c\+\+1[47]/-std=c++20/g' "$src/setup.py"
+  grep -q 'std=c++20' "$src/setup.py" || { echo "[setup] could not patch mmcv setup.py to C++20" >&2; return 1; }
+  mkdir -p "$WHEELS"
+  ( cd "$src" && MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+      quiet_pip wheel -q --no-build-isolation --no-deps . -w "$tmp/dist" )
+  mv "$tmp"/dist/mmcv-*.whl "$WHEELS/"
+  rm -rf "$tmp"
+}
+
+step "install mmcv $MMCV_VERSION with ops (cached wheel in $WHEELS)"
+if ! "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
+  ls "$WHEELS"/mmcv-"$MMCV_VERSION"-*.whl >/dev/null 2>&1 || build_mmcv
+  quiet_pip install -q --no-deps --force-reinstall "$WHEELS"/mmcv-"$MMCV_VERSION"-*.whl
+  quiet_pip install -q addict packaging Pillow pyyaml yapf
+fi
+
+step "install pplc_vision and its pinned OpenMMLab stack (setup.cfg)"
+EXTRAS="deploy"; [[ $WITH_TEST == 1 ]] && EXTRAS="deploy,tests"
+quiet_pip install -q -e "$ROOT[$EXTRAS]"
+
+if [[ $WITH_TEST == 1 ]]; then
+  step "install the authors' reference (paddlepaddle + paddleclas wheel, test-only)"
+  quiet_pip install -q "paddlepaddle==3.3.1"
+  quiet_pip install -q --no-deps "paddleclas==2.6.0"
+fi
+
+step "verify mmcv.ops and the OpenMMLab stack"
+"$PY" - <<'PYEOF'
+import mmcv, mmcv.ops, mmdet, mmseg, mmpretrain, mmengine, torch
+from mmcv.ops import nms
+import torch
+boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.]]); scores = torch.tensor([0.9, 0.8])
+nms(boxes, scores, 0.5)
+import pplc_vision
+print(f"[setup] ok: torch {torch.__version__}, mmcv {mmcv.__version__} (ops), mmengine {mmengine.__version__}, "
+      f"mmdet {mmdet.__version__}, mmseg {mmseg.__version__}, mmpretrain {mmpretrain.__version__}")
+PYEOF
+echo "$STAMP_KEY" > "$STAMP"
