@@ -1,0 +1,3 @@
+from .complexity import ModelComplexity, measure_complexity
+
+__all__ = ['ModelComplexity', 'measure_complexity']

@@ -1,0 +1,83 @@
+"""PaddleClas PP-LCNet checkpoints (``.pdparams``) to pplc_vision's classifier state dict.
+
+A ``.pdparams`` file is a pickled dict of numpy arrays, so paddle is not needed to read it.
+The differences that matter (see spec/PAPER.md): BN statistics are ``_mean``/``_variance``;
+Linear weights are ``[in, out]``; the classifier's dropout is Paddle's ``downscale_in_infer`` mode,
+which scales the 1280-d feature by ``1 - p`` at inference, so ``1 - p`` is folded into the FC
+weight (not the bias) to give the same logits in torch, whose dropout is the identity at inference.
+"""
+import pickle
+import re
+from collections import OrderedDict
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+from .checkpoint import ConversionError, StateDict, _short, add_bn_counters
+
+_BN_NAMES = {'weight': 'weight', 'bias': 'bias', '_mean': 'running_mean',
+             '_variance': 'running_var'}
+_CONV_BN = re.compile(r'^(conv1|blocks[2-6]\.\d+\.(?:dw_conv|pw_conv))\.(conv\.weight|bn\.\w+)$')
+_SE = re.compile(r'^(blocks[2-6]\.\d+\.se)\.(conv[12])\.(weight|bias)$')
+
+
+def load_paddle_params(path: str) -> Mapping[str, Any]:
+    """Read a ``.pdparams`` file (a pickled ``{name: ndarray}``) without paddle."""
+    try:
+        with open(path, 'rb') as f:
+            params = pickle.load(f, encoding='latin1')
+    except FileNotFoundError:
+        raise ConversionError(f'{path}: no such file') from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            ImportError, IndexError) as e:
+        raise ConversionError(f'{path}: cannot read it as a Paddle checkpoint (truncated or not '
+                              f'a .pdparams pickle): {type(e).__name__}: {e}') from None
+    if not isinstance(params, Mapping):
+        raise ConversionError(f'{path}: expected a dict of arrays, got {type(params).__name__}')
+    return params
+
+
+def convert_paddle_pplcnet(params: Mapping[str, Any], dropout_rate: float = 0.2,
+                           source: str = 'checkpoint') -> StateDict:
+    """Map PaddleClas ``PPLCNet`` parameter names and layouts to ``ImageClassifier`` keys."""
+    out = OrderedDict()
+    unknown = []
+    for name, value in params.items():
+        if name.startswith('StructuredToParameterName'):
+            continue  # name table of old Paddle formats, not a weight
+        try:
+            tensor = torch.from_numpy(np.ascontiguousarray(np.asarray(value)))
+        except (TypeError, ValueError):
+            raise ConversionError(f'{source}: {name} is not an array '
+                                  f'({type(value).__name__})') from None
+        if m := _CONV_BN.match(name):
+            module, leaf = m.groups()
+            if leaf.startswith('bn.'):
+                bn_name = leaf[3:]
+                if bn_name not in _BN_NAMES:
+                    unknown.append(name)
+                    continue
+                leaf = 'bn.' + _BN_NAMES[bn_name]
+            out[f'backbone.{module}.{leaf}'] = tensor
+        elif m := _SE.match(name):
+            module, conv, leaf = m.groups()
+            out[f'backbone.{module}.{conv}.conv.{leaf}'] = tensor
+        elif name == 'last_conv.weight':
+            out['head.last_conv.weight'] = tensor
+        elif name == 'fc.weight':
+            if tensor.dim() != 2:
+                raise ConversionError(f'{source}: fc.weight should be 2-D [in, out], got '
+                                      f'{tuple(tensor.shape)}')
+            out['head.fc.weight'] = tensor.t().contiguous()
+        elif name == 'fc.bias':
+            out['head.fc.bias'] = tensor
+        else:
+            unknown.append(name)
+    if unknown:
+        raise ConversionError(f'{source} is not a PaddleClas PP-LCNet checkpoint: '
+                              f'{len(unknown)} unknown keys: {_short(unknown)}')
+    if 'head.last_conv.weight' in out and 'head.fc.weight' in out:
+        # downscale_in_infer dropout sits between last_conv and fc
+        out['head.fc.weight'] = out['head.fc.weight'] * (1.0 - dropout_rate)
+    return add_bn_counters(out)

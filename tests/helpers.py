@@ -1,0 +1,92 @@
+"""Shared test helpers: tiny on-disk datasets that the tests write themselves (no downloads)."""
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+# One image: its (height, width) and its boxes as (x1, y1, x2, y2, category index).
+ImageSpec = dict
+
+DEFAULT_COCO_IMAGES: Tuple[ImageSpec, ...] = (
+    dict(size=(128, 128), boxes=[(10, 12, 70, 80, 0), (80, 40, 120, 110, 1)]),
+    dict(size=(128, 128), boxes=[(30, 20, 100, 90, 1)]),
+)
+
+
+@dataclass(frozen=True)
+class CocoSplit:
+    """Where a tiny COCO-format split lives, ready for mmdet's ``CocoDataset``."""
+    root: Path
+    ann_file: Path
+    img_dir: Path
+    classes: Tuple[str, ...]
+
+    def dataset_cfg(self, pipeline: Sequence[dict], **kwargs) -> dict:
+        """A ``CocoDataset`` config dict over this split."""
+        return dict(
+            type='CocoDataset',
+            data_root=str(self.root),
+            ann_file=str(self.ann_file),
+            data_prefix=dict(img=str(self.img_dir) + '/'),
+            metainfo=dict(classes=self.classes),
+            pipeline=list(pipeline),
+            **kwargs)
+
+
+def write_coco_dataset(root: Path,
+                       images: Optional[Sequence[ImageSpec]] = None,
+                       classes: Sequence[str] = ('person', 'car'),
+                       seed: int = 0) -> CocoSplit:
+    """Write JPEG images and a COCO instances file under ``root``.
+
+    Each box is drawn as a filled rectangle in a class-specific colour on a noisy background, so
+    images and annotations agree. Image and category ids start at 1; every annotation has a
+    box-shaped polygon so that mask pipelines load too.
+    """
+    images = DEFAULT_COCO_IMAGES if images is None else images
+    root = Path(root)
+    img_dir = root / 'images'
+    img_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    palette = rng.integers(0, 256, size=(len(classes), 3))
+    coco = dict(
+        images=[],
+        annotations=[],
+        categories=[dict(id=i + 1, name=name) for i, name in enumerate(classes)])
+    for image_id, spec in enumerate(images, start=1):
+        height, width = spec['size']
+        img = rng.integers(0, 60, size=(height, width, 3), dtype=np.uint8)
+        for x1, y1, x2, y2, label in spec['boxes']:
+            if not (0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height):
+                raise ValueError(f'box {(x1, y1, x2, y2)} outside image {image_id} of size '
+                                 f'{(height, width)}')
+            if label not in range(len(classes)):
+                raise ValueError(f'box label {label} not in 0..{len(classes) - 1}')
+            img[y1:y2, x1:x2] = palette[label]
+            coco['annotations'].append(
+                dict(id=len(coco['annotations']) + 1, image_id=image_id,
+                     category_id=label + 1, bbox=[x1, y1, x2 - x1, y2 - y1],
+                     area=(x2 - x1) * (y2 - y1), iscrowd=0,
+                     segmentation=[[x1, y1, x2, y1, x2, y2, x1, y2]]))
+        file_name = f'{image_id:06d}.jpg'
+        if not cv2.imwrite(str(img_dir / file_name), img):
+            raise OSError(f'could not write {img_dir / file_name}')
+        coco['images'].append(dict(id=image_id, file_name=file_name, height=height, width=width))
+    ann_file = root / 'instances.json'
+    ann_file.write_text(json.dumps(coco))
+    return CocoSplit(root=root, ann_file=ann_file, img_dir=img_dir, classes=tuple(classes))
+
+
+def make_divisible_spec(value: float, divisor: int = 8) -> int:
+    """The paper's channel rounding, written out independently of the package.
+
+    Nearest multiple of ``divisor`` (at least ``divisor``), bumped up one step if that loses more
+    than 10% of ``value``.
+    """
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
