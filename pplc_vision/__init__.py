@@ -8,6 +8,7 @@ from .version import __version__
 
 apply_checkpoint_loading_fix()
 
-from . import models  # noqa: E402,F401  (registers the components)
+from . import datasets, models  # noqa: E402,F401  (registers the components)
+from . import engine  # noqa: E402,F401  (registers the hooks)
 
 __all__ = ['__version__', 'apply_checkpoint_loading_fix']

@@ -1,4 +1,4 @@
-"""pytest setup shared by all tests: makes ``tests/helpers.py`` importable as ``helpers``."""
+"""Shared pytest setup: ``helpers`` importable, no default scope leaking between tests."""
 import sys
 from pathlib import Path
 
@@ -9,6 +9,20 @@ if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
 from helpers import CocoSplit, write_coco_dataset  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """Undo the default scope that a Runner (or ``init_default_scope``) sets in a test.
+
+    mmengine keeps the last created ``DefaultScope`` as a process-wide current scope; left behind,
+    an ``'mmdet'`` scope makes a later ``mmpretrain`` build fail with a KeyError.
+    """
+    from mmengine.registry import DefaultScope
+    saved = DefaultScope._instance_dict.copy()
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)
 
 
 @pytest.fixture

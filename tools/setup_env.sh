@@ -60,7 +60,7 @@ step "install $TORCH_PIN"
 quiet_pip install -q $TORCH_PIN
 
 step "install mmcv build prerequisites"
-quiet_pip install -q "numpy>=1.24,<2.3" "opencv-python-headless>=4.8,<4.13" "mmengine==0.10.7"
+quiet_pip install -q "numpy>=1.24,<2.3" "opencv-python>=4.8,<4.13" "mmengine==0.10.7"
 
 build_mmcv() {
   local tmp; tmp="$(mktemp -d)"

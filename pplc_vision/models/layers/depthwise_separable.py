@@ -4,8 +4,14 @@ from typing import Optional
 import torch
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
+from mmengine.registry import MODELS
 from mmpretrain.models.utils import SELayer
 from torch import nn
+
+# torch's hard-sigmoid, clip((x + 3) / 6, 0, 1): one op, exported to ONNX HardSigmoid(alpha=1/6).
+# (mmcv's HSigmoid computes the same with three ops and warns at every construction.)
+if 'Hardsigmoid' not in MODELS:
+    MODELS.register_module(name='Hardsigmoid', module=nn.Hardsigmoid)
 
 ConfigType = dict
 OptConfigType = Optional[dict]
@@ -21,7 +27,7 @@ def build_se_layer(channels: int, reduction: int = 4) -> nn.Module:
         channels,
         squeeze_channels=channels // reduction,
         bias=True,
-        act_cfg=(dict(type='ReLU'), dict(type='HSigmoid', bias=3.0, divisor=6.0)))
+        act_cfg=(dict(type='ReLU'), dict(type='Hardsigmoid')))
 
 
 class DepthSepConv(BaseModule):

@@ -1,0 +1,6 @@
+"""Datasets and data preparation: the checked Cityscapes-layout dataset (registered in mmseg),
+and the demo data converters."""
+from .cityscapes import CityscapesLayoutDataset
+from .seg_transforms import LoadCheckedAnnotations
+
+__all__ = ['CityscapesLayoutDataset', 'LoadCheckedAnnotations']

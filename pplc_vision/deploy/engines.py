@@ -1,0 +1,345 @@
+"""One interface over the inference engines: eager PyTorch, onnxruntime, OpenVINO (and, for the
+paper comparison, Paddle Inference with oneDNN).
+
+Every engine takes a float32 ``(N, C, H, W)`` numpy array of the static shape it was built for
+and returns a tuple of numpy arrays, and states its precision (``fp32``, ``bf16`` or ``int8``):
+
+- ``pytorch``: the BN-fused, re-parameterised eager model; bf16 through CPU autocast.
+- ``onnxruntime``: the exported ONNX file; int8 is the statically quantised QDQ file.
+- ``openvino``: the same ONNX file compiled by OpenVINO's CPU plugin with an explicit
+  ``INFERENCE_PRECISION_HINT`` (OpenVINO picks bf16 by itself on CPUs that have it).
+"""
+import dataclasses
+import importlib
+import inspect
+import os
+import sys
+import tempfile
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from .export import export_onnx, onnxruntime_session
+from .fuse import deploy_model
+from .quantize import quantize_onnx
+
+ENGINES = ('pytorch', 'onnxruntime', 'openvino')
+PRECISIONS = ('fp32', 'bf16', 'int8')
+# precision -> what each engine supports
+SUPPORTED = {
+    'pytorch': ('fp32', 'bf16'),
+    'onnxruntime': ('fp32', 'int8'),
+    'openvino': ('fp32', 'bf16', 'int8'),
+    'paddle': ('fp32', 'bf16'),
+}
+_PIP = {'onnxruntime': 'onnxruntime', 'openvino': 'openvino',
+        'paddle': 'paddlepaddle==3.3.1 (and paddleclas==2.6.0 --no-deps)'}
+
+
+class EngineNotInstalled(ImportError):
+    """The engine's Python package cannot be imported."""
+
+
+def _require(engine: str, module: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise EngineNotInstalled(f'engine {engine!r} is not installed (cannot import {module!r}): '
+                                 f'pip install {_PIP.get(engine, module)}') from None
+
+
+def check_engine(engine: str, precision: str) -> None:
+    """Raise a one-line error for an unknown engine, an unknown or unsupported precision."""
+    if engine not in SUPPORTED:
+        raise ValueError(f'unknown engine {engine!r}: expected one of {ENGINES}')
+    if precision not in PRECISIONS:
+        raise ValueError(f'unknown precision {precision!r}: expected one of {PRECISIONS}')
+    if precision not in SUPPORTED[engine]:
+        others = [e for e in ENGINES if precision in SUPPORTED[e]]
+        raise ValueError(f'engine {engine!r} does not run {precision}: it runs '
+                         f'{SUPPORTED[engine]}; for {precision} use {others}')
+
+
+class TensorForward(nn.Module):
+    """Tensor in, tuple of tensors out: an OpenMMLab model's ``mode='tensor'`` forward, flattened.
+
+    This is "the network alone" (no pre-processing, no NMS or resizing of the results).
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        return tuple(_flatten(self.model(inputs, mode='tensor')))
+
+
+def _flatten(out: Any):
+    if isinstance(out, torch.Tensor):
+        yield out
+    elif isinstance(out, dict):
+        for value in out.values():
+            yield from _flatten(value)
+    elif isinstance(out, (list, tuple)):
+        for value in out:
+            yield from _flatten(value)
+    else:
+        raise TypeError(f'TensorForward: model output of type {type(out).__name__} is not a '
+                        f'tensor or a (nested) sequence of tensors')
+
+
+def as_tensor_module(model: nn.Module) -> nn.Module:
+    """Wrap an OpenMMLab model (``forward(inputs, data_samples, mode)``) in :class:`TensorForward`;
+    plain modules (torchvision, timm) are returned as they are."""
+    if isinstance(model, TensorForward):
+        return model
+    if 'mode' in inspect.signature(model.forward).parameters:
+        return TensorForward(model)
+    return model
+
+
+class InferenceEngine:
+    """Base class: ``engine(x)`` runs one static-shape batch; ``info()`` describes the engine."""
+    name = ''
+
+    def __init__(self, precision: str, threads: Optional[int]) -> None:
+        check_engine(self.name, precision)
+        self.precision = precision
+        self.threads = threads
+
+    def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
+        raise NotImplementedError
+
+    def info(self) -> Dict[str, Any]:
+        return dict(engine=self.name, precision=self.precision, threads=self.threads)
+
+
+class PyTorchEngine(InferenceEngine):
+    """Eager PyTorch; ``fuse=True`` runs the re-parameterised, BN-folded copy of the module."""
+    name = 'pytorch'
+
+    def __init__(self, module: nn.Module, precision: str = 'fp32',
+                 threads: Optional[int] = None, fuse: bool = True) -> None:
+        super().__init__(precision, threads)
+        module = as_tensor_module(module)
+        self.fused = fuse
+        self.module, self.reparameterized, self.folded = (
+            deploy_model(module) if fuse else (module.eval(), 0, 0))
+        if threads is not None:
+            torch.set_num_threads(threads)
+
+    def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
+        x = torch.from_numpy(np.ascontiguousarray(inputs, np.float32))
+        with torch.inference_mode(), torch.autocast(
+                'cpu', dtype=torch.bfloat16, enabled=self.precision == 'bf16'):
+            out = self.module(x)
+        return tuple(t.float().numpy() for t in _flatten(out))
+
+    def info(self) -> Dict[str, Any]:
+        return dict(super().info(), fused=self.fused, folded_batchnorms=self.folded,
+                    reparameterized_blocks=self.reparameterized)
+
+
+class OnnxRuntimeEngine(InferenceEngine):
+    """An onnxruntime CPU session over an ONNX file (int8: a QDQ-quantised file)."""
+    name = 'onnxruntime'
+
+    def __init__(self, onnx_path: str, precision: str = 'fp32',
+                 threads: Optional[int] = None) -> None:
+        super().__init__(precision, threads)
+        _require(self.name, 'onnxruntime')
+        self.path = onnx_path
+        self.session = onnxruntime_session(onnx_path, threads)
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
+        return tuple(self.session.run(None, {self.input_name: np.ascontiguousarray(
+            inputs, np.float32)}))
+
+    def info(self) -> Dict[str, Any]:
+        import onnxruntime
+        return dict(super().info(), onnxruntime=onnxruntime.__version__)
+
+
+class OpenVINOEngine(InferenceEngine):
+    """OpenVINO's CPU plugin with an explicit precision hint and thread count (latency mode)."""
+    name = 'openvino'
+
+    def __init__(self, onnx_path: str, precision: str = 'fp32',
+                 threads: Optional[int] = None) -> None:
+        super().__init__(precision, threads)
+        ov = _require(self.name, 'openvino')
+        core = ov.Core()
+        hint = 'bf16' if precision == 'bf16' else 'f32'  # int8: QDQ layers int8, the rest f32
+        if hint == 'bf16' and 'BF16' not in core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES'):
+            raise ValueError('engine openvino: this CPU has no bf16 support '
+                             '(OPTIMIZATION_CAPABILITIES lacks BF16); use --precision fp32')
+        config = {'INFERENCE_PRECISION_HINT': hint, 'PERFORMANCE_HINT': 'LATENCY'}
+        if threads is not None:
+            config['INFERENCE_NUM_THREADS'] = threads
+        self.path = onnx_path
+        self.compiled = core.compile_model(core.read_model(onnx_path), 'CPU', config)
+        actual = str(self.compiled.get_property('INFERENCE_PRECISION_HINT'))
+        if hint not in actual:  # e.g. "<Type: 'bfloat16'>"; bf16 reads back as bfloat16
+            if not (hint == 'bf16' and 'bfloat16' in actual):
+                raise RuntimeError(f'engine openvino: asked for precision hint {hint}, the '
+                                   f'compiled model reports {actual}')
+        self.actual_hint = actual
+        self.request = self.compiled.create_infer_request()
+        self.outputs = list(self.compiled.outputs)
+
+    def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
+        result = self.request.infer({0: np.ascontiguousarray(inputs, np.float32)})
+        return tuple(np.asarray(result[o]) for o in self.outputs)
+
+    def info(self) -> Dict[str, Any]:
+        import openvino
+        return dict(super().info(), openvino=openvino.__version__,
+                    inference_precision_hint=self.actual_hint,
+                    num_threads=int(self.compiled.get_property('INFERENCE_NUM_THREADS')))
+
+
+def import_paddleclas_pplcnet():
+    """The authors' ``pp_lcnet.py`` module, imported from the installed paddleclas wheel."""
+    _require('paddle', 'paddle')
+    spec = importlib.util.find_spec('paddleclas')
+    if spec is None or not spec.submodule_search_locations:
+        raise EngineNotInstalled('engine paddle: paddleclas is not installed: pip install '
+                                 'paddleclas==2.6.0 --no-deps')
+    wheel_root = list(spec.submodule_search_locations)[0]
+    if wheel_root not in sys.path:
+        sys.path.insert(0, wheel_root)  # the wheel ships ``ppcls`` inside ``paddleclas/``
+    return importlib.import_module('ppcls.arch.backbone.legendary_models.pp_lcnet')
+
+
+def build_paddle_pplcnet(scale: float = 1.0, calibration: Optional[np.ndarray] = None):
+    """PaddleClas' ``PPLCNet`` (random weights) in eval mode; with ``calibration`` images its
+    BatchNorm statistics are set to theirs (one train-mode pass with momentum 0)."""
+    paddle = _require('paddle', 'paddle')
+    model = import_paddleclas_pplcnet().PPLCNet(scale=scale, class_num=1000)
+    if calibration is not None:
+        norms = [m for m in model.sublayers() if isinstance(m, paddle.nn.layer.norm._BatchNormBase)]
+        momenta = [m._momentum for m in norms]
+        for m in norms:
+            m._momentum = 0.0
+        model.train()
+        with paddle.no_grad():
+            model(paddle.to_tensor(np.ascontiguousarray(calibration, np.float32)))
+        for m, momentum in zip(norms, momenta):
+            m._momentum = momentum
+    model.eval()
+    return model
+
+
+class PaddleInferenceEngine(InferenceEngine):
+    """Paddle Inference on the CPU with oneDNN, over a ``paddle.jit.save``-d Paddle model."""
+    name = 'paddle'
+
+    def __init__(self, layer, example_shape: Sequence[int], workdir: str,
+                 precision: str = 'fp32', threads: Optional[int] = None) -> None:
+        super().__init__(precision, threads)
+        paddle = _require(self.name, 'paddle')
+        from paddle import inference
+        prefix = os.path.join(workdir, 'paddle_model')
+        paddle.jit.save(layer, prefix, input_spec=[
+            paddle.static.InputSpec(list(example_shape), 'float32', 'x')])
+        model_file = next((prefix + ext for ext in ('.json', '.pdmodel')
+                           if os.path.exists(prefix + ext)), None)
+        if model_file is None:
+            raise RuntimeError(f'engine paddle: paddle.jit.save wrote no model file at {prefix}')
+        config = inference.Config(model_file, prefix + '.pdiparams')
+        config.disable_gpu()
+        config.enable_mkldnn()
+        if precision == 'bf16':
+            config.enable_mkldnn_bfloat16()
+        if threads is not None:
+            config.set_cpu_math_library_num_threads(threads)
+        config.switch_ir_optim(True)
+        config.disable_glog_info()
+        self.predictor = inference.create_predictor(config)
+        self.input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
+        self.outputs = [self.predictor.get_output_handle(n)
+                        for n in self.predictor.get_output_names()]
+
+    def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
+        self.input.copy_from_cpu(np.ascontiguousarray(inputs, np.float32))
+        self.predictor.run()
+        return tuple(o.copy_to_cpu() for o in self.outputs)
+
+    def info(self) -> Dict[str, Any]:
+        import paddle
+        return dict(super().info(), paddle=paddle.__version__, onednn=True)
+
+
+def build_engine(module: nn.Module,
+                 example: torch.Tensor,
+                 engine: str = 'pytorch',
+                 precision: str = 'fp32',
+                 threads: Optional[int] = None,
+                 workdir: Optional[str] = None,
+                 calibration: Optional[np.ndarray] = None,
+                 calibration_method: str = 'minmax',
+                 fuse: bool = True) -> InferenceEngine:
+    """An engine running ``module`` (an OpenMMLab model or a tensor-in/tensor-out module) on
+    inputs shaped like ``example``.
+
+    ONNX-based engines export the deploy (fused) copy of the module to ``workdir/model.onnx``
+    (a temporary folder by default, kept as long as the engine lives); int8 quantises it with
+    ``calibration``, a float32 array of preprocessed real images shaped like ``example``.
+    """
+    check_engine(engine, precision)
+    if engine == 'pytorch':
+        return PyTorchEngine(module, precision, threads, fuse=fuse)
+    _require(engine, 'onnxruntime' if engine == 'onnxruntime' else 'openvino')
+    if precision == 'int8' and calibration is None:
+        raise ValueError(f'engine {engine!r} int8: calibration images are required')
+    tmp = None
+    if workdir is None:
+        tmp = tempfile.TemporaryDirectory(prefix='pplc_engine_')
+        workdir = tmp.name
+    os.makedirs(workdir, exist_ok=True)
+    deployed, _, _ = deploy_model(as_tensor_module(module))
+    with torch.no_grad():
+        num_outputs = len(tuple(_flatten(deployed(example))))
+    path = export_onnx(deployed, example, os.path.join(workdir, 'model.onnx'),
+                       output_names=[f'output{i}' for i in range(num_outputs)])
+    if precision == 'int8':
+        path = quantize_onnx(path, os.path.join(workdir, 'model_int8.onnx'), calibration,
+                             method=calibration_method)
+    cls = OnnxRuntimeEngine if engine == 'onnxruntime' else OpenVINOEngine
+    built = cls(path, precision, threads)
+    built._workdir = tmp  # keeps a temporary folder alive with the engine
+    return built
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputDrift:
+    """How far an engine's first output is from the PyTorch fp32 reference on the same images."""
+    relative_error: float  # max |out - ref| / max |ref|
+    max_abs_error: float  # the largest logit (output) error
+    top1_agreement: Optional[float]  # fraction of images with the same argmax (2-D outputs)
+    images: int
+
+
+def run_batches(engine, images: np.ndarray, batch: int = 1) -> np.ndarray:
+    """The engine's first output on ``images``, ``batch`` images at a time, concatenated."""
+    if len(images) % batch:
+        raise ValueError(f'run_batches: {len(images)} images are not a multiple of batch {batch}')
+    return np.concatenate([engine(images[i:i + batch])[0] for i in range(0, len(images), batch)])
+
+
+def measure_drift(reference: np.ndarray, outputs: np.ndarray) -> OutputDrift:
+    """Compare outputs with a reference of the same shape."""
+    if reference.shape != outputs.shape:
+        raise ValueError(f'measure_drift: output shape {outputs.shape} differs from the '
+                         f'reference {reference.shape}')
+    reference = reference.astype(np.float64)
+    diff = np.abs(outputs.astype(np.float64) - reference)
+    scale = max(float(np.abs(reference).max()), 1e-12)
+    top1 = None
+    if reference.ndim == 2:
+        top1 = float((reference.argmax(1) == outputs.argmax(1)).mean())
+    return OutputDrift(relative_error=float(diff.max()) / scale, max_abs_error=float(diff.max()),
+                       top1_agreement=top1, images=len(reference))

@@ -1,0 +1,219 @@
+"""PPLCNet and PPLCNetClsHead: paper sizes, output contract, freezing, ablation switches."""
+import pytest
+import torch
+from helpers import make_divisible_spec
+from mmengine.registry import DefaultScope
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+import pplc_vision  # noqa: F401  (registers the models)
+from pplc_vision.benchmark import measure_complexity
+from pplc_vision.models import PPLCNet, PPLCNetClsHead
+
+# Paper Table 2: scale -> (params in M, FLOPs = MACs in M) at 224x224, 1000 classes.
+TABLE2 = {
+    0.25: (1.5, 18),
+    0.35: (1.6, 29),
+    0.5: (1.9, 47),
+    0.75: (2.4, 99),
+    1.0: (3.0, 161),
+    1.5: (4.5, 342),
+    2.0: (6.5, 590),
+    2.5: (9.0, 906),
+}
+STAGE_CHANNELS = (32, 64, 128, 256, 512)
+STAGE_STRIDES = (2, 4, 8, 16, 32)
+
+
+def build_classifier(scale: float, **head_kwargs) -> nn.Module:
+    """The full PP-LCNet classifier as the paper counts it, built by mmpretrain from a dict."""
+    from mmpretrain.registry import MODELS
+    cfg = dict(
+        type='ImageClassifier',
+        backbone=dict(type='PPLCNet', scale=scale),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='PPLCNetClsHead', num_classes=1000,
+                  in_channels=make_divisible_spec(512 * scale), **head_kwargs))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(cfg)
+
+
+def batch_norms(module: nn.Module):
+    return [m for m in module.modules() if isinstance(m, _BatchNorm)]
+
+
+@pytest.mark.parametrize('scale', sorted(TABLE2))
+def test_paper_table2_params_and_macs(scale):
+    # The paper's FLOPs count convs and the FC layer one per MAC plus BN (two per element) and
+    # pooling, as FlopAnalyzer's defaults do; convs + FC alone are 7% low at 0.25x.
+    paper_params, paper_macs = TABLE2[scale]
+    size = measure_complexity(build_classifier(scale), (3, 224, 224))
+    assert round(size.params_m, 1) == paper_params, (scale, size.params_m)
+    assert abs(size.macs_m - paper_macs) / paper_macs < 0.03, (scale, size.macs_m)
+
+
+@pytest.mark.parametrize('scale', [0.25, 0.35, 0.5, 1.0, 2.5])
+def test_out_indices_strides_and_channels(scale):
+    height, width = 96, 128
+    model = PPLCNet(scale=scale, out_indices=(0, 1, 2, 3, 4)).eval()
+    expected_channels = [make_divisible_spec(c * scale) for c in STAGE_CHANNELS]
+    assert model.out_channels == expected_channels
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, height, width))
+    assert len(outs) == 5
+    for out, stride, channels in zip(outs, STAGE_STRIDES, expected_channels):
+        assert tuple(out.shape) == (1, channels, height // stride, width // stride)
+
+
+def test_out_indices_subset_in_order():
+    model = PPLCNet(scale=0.5, out_indices=(1, 4)).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, 64, 96))
+    assert [tuple(o.shape) for o in outs] == [(1, 32, 16, 24), (1, 256, 2, 3)]
+
+
+def test_known_channels_at_quarter_and_paper_scales():
+    # Hand-checked values of make_divisible(c * scale, 8).
+    assert PPLCNet(scale=0.25).out_channels == [8, 16, 32, 64, 128]
+    assert PPLCNet(scale=0.35).out_channels == [16, 24, 48, 88, 176]
+    assert PPLCNet(scale=1.0).out_channels == [32, 64, 128, 256, 512]
+    assert PPLCNet(scale=2.5).out_channels == [80, 160, 320, 640, 1280]
+
+
+@pytest.mark.parametrize('frozen_stages', [0, 2, 5])
+def test_frozen_stages(frozen_stages):
+    model = PPLCNet(scale=0.25, frozen_stages=frozen_stages)
+    model.train()
+    layers = ('conv1', 'blocks2', 'blocks3', 'blocks4', 'blocks5', 'blocks6')
+    for i, name in enumerate(layers):
+        layer = getattr(model, name)
+        frozen = i <= frozen_stages
+        assert all(p.requires_grad != frozen for p in layer.parameters()), name
+        assert all(bn.training != frozen for bn in batch_norms(layer)), name
+    # frozen BN statistics stay put in a training forward
+    frozen_bn = batch_norms(model.conv1)[0]
+    before = frozen_bn.running_mean.clone()
+    model(torch.randn(2, 3, 32, 32))
+    assert torch.equal(frozen_bn.running_mean, before)
+
+
+def test_frozen_stages_gradients_stop():
+    model = PPLCNet(scale=0.25, frozen_stages=1, out_indices=(4, ))
+    model.train()
+    model(torch.randn(2, 3, 32, 32))[0].sum().backward()
+    assert all(p.grad is None for p in model.blocks2.parameters())
+    assert all(p.grad is not None for p in model.blocks3.parameters())
+
+
+@pytest.mark.parametrize('norm_eval', [True, False])
+def test_norm_eval(norm_eval):
+    model = PPLCNet(scale=0.25, norm_eval=norm_eval)
+    model.train()
+    bns = batch_norms(model)
+    assert all(bn.training != norm_eval for bn in bns)
+    assert all(p.requires_grad for p in model.parameters())
+    before = [bn.running_mean.clone() for bn in bns]
+    model(torch.randn(2, 3, 32, 32))
+    unchanged = all(torch.equal(b, bn.running_mean) for b, bn in zip(before, bns))
+    assert unchanged == norm_eval
+    model.eval()
+    assert not any(bn.training for bn in bns)
+
+
+def test_se_blocks_mask_adds_params():
+    default = PPLCNet(scale=0.5)
+    all_se = PPLCNet(scale=0.5, se_blocks='1111111111111')
+    n_params = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert n_params(all_se) > n_params(default)
+    assert sum(1 for m in default.modules() if getattr(m, 'se', None) is not None) == 2
+    assert sum(1 for m in all_se.modules() if getattr(m, 'se', None) is not None) == 13
+    first_only = PPLCNet(scale=0.5, se_blocks='1000000000000')
+    assert first_only.blocks2[0].se is not None and first_only.blocks6[1].se is None
+    assert PPLCNet(scale=0.5, se_blocks=[0] * 11 + [1, 1]).se_blocks == default.se_blocks
+
+
+def test_large_kernel_mask_lowers_macs():
+    default = PPLCNet(scale=0.5)
+    small = PPLCNet(scale=0.5, large_kernel_blocks='0000000000000')
+    assert default.blocks6[0].dw_conv.conv.kernel_size == (5, 5)
+    assert small.blocks6[0].dw_conv.conv.kernel_size == (3, 3)
+    macs_default = measure_complexity(default, (3, 224, 224)).macs
+    macs_small = measure_complexity(small, (3, 224, 224)).macs
+    assert macs_small < macs_default
+    first = PPLCNet(scale=0.5, large_kernel_blocks='1000000000000')
+    assert first.blocks2[0].dw_conv.conv.kernel_size == (5, 5)
+    assert first.blocks5[1].dw_conv.conv.kernel_size == (3, 3)
+
+
+def test_relu_activation_builds():
+    model = PPLCNet(scale=0.25, act_cfg=dict(type='ReLU')).eval()
+    kinds = {type(m) for m in model.modules()}
+    assert nn.ReLU in kinds and nn.Hardswish not in kinds
+    with torch.no_grad():
+        out = model(torch.randn(1, 3, 64, 64))[0]
+    assert out.shape == (1, 128, 2, 2)
+    hswish = {type(m) for m in PPLCNet(scale=0.25).modules()}
+    assert nn.Hardswish in hswish
+
+
+@pytest.mark.parametrize('kwargs, name', [
+    (dict(se_blocks='111'), 'se_blocks'),
+    (dict(se_blocks='1111111111112'), 'se_blocks'),
+    (dict(se_blocks=[1] * 12), 'se_blocks'),
+    (dict(large_kernel_blocks='00000000000000'), 'large_kernel_blocks'),
+    (dict(out_indices=(5, )), 'out_indices'),
+    (dict(out_indices=()), 'out_indices'),
+    (dict(out_indices=(-1, )), 'out_indices'),
+    (dict(frozen_stages=6), 'frozen_stages'),
+    (dict(frozen_stages=-2), 'frozen_stages'),
+    (dict(scale=0), 'scale'),
+    (dict(scale=-1.0), 'scale'),
+])
+def test_bad_arguments_raise(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        PPLCNet(**kwargs)
+
+
+def test_cls_head_full_path_and_dropout():
+    head = PPLCNetClsHead(num_classes=10, in_channels=64, dropout_rate=0.5)
+    assert head.last_conv.out_channels == 1280 and head.last_conv.bias is None
+    assert head.dropout.p == 0.5
+    feats = (torch.randn(2, 64, 4, 4), )
+    head.train()
+    assert not torch.equal(head(feats), head(feats))
+    head.eval()
+    out = head(feats)
+    assert out.shape == (2, 10) and torch.equal(out, head(feats))
+    # a pooled (N, C) feature from GlobalAveragePooling gives the same logits
+    assert torch.allclose(head((feats[0].mean((2, 3)), )), out, atol=1e-6)
+
+
+def test_cls_head_without_last_conv():
+    head = PPLCNetClsHead(num_classes=10, in_channels=64, use_last_conv=False).eval()
+    assert head.last_conv is None and head.fc.in_features == 64
+    feat = torch.randn(2, 64, 3, 3)
+    expected = head.fc(feat.mean((2, 3)))
+    assert torch.allclose(head((feat, )), expected, atol=1e-6)
+    n_params = sum(p.numel() for p in head.parameters())
+    assert n_params == 64 * 10 + 10
+
+
+def test_cls_head_wrong_in_channels():
+    head = PPLCNetClsHead(num_classes=10, in_channels=64)
+    with pytest.raises(ValueError, match='in_channels is 64 but the feature has 32 channels'):
+        head((torch.randn(1, 32, 2, 2), ))
+    with pytest.raises(ValueError, match='num_classes'):
+        PPLCNetClsHead(num_classes=0, in_channels=64)
+
+
+def test_classifier_loss_and_predict():
+    from mmpretrain.structures import DataSample
+    model = build_classifier(0.25, dropout_rate=0.0)
+    inputs = torch.randn(2, 3, 64, 64)
+    samples = [DataSample().set_gt_label(3), DataSample().set_gt_label(7)]
+    losses = model(inputs, samples, mode='loss')
+    assert torch.isfinite(losses['loss']) and losses['loss'] > 0
+    model.eval()
+    with torch.no_grad():
+        preds = model(inputs, [DataSample(), DataSample()], mode='predict')
+    assert preds[0].pred_score.shape == (1000, )
