@@ -1,0 +1,17 @@
+# PP-LCNet classifier (PaddleClas PPLCNet_x1_0): backbone, global pooling, the paper's head
+# (1x1 conv to 1280 + hard-swish + dropout 0.2 + FC), CE with label smoothing 0.1 (PaddleClas
+# CELoss epsilon 0.1). Leaf configs set backbone.scale and head.in_channels together:
+# in_channels = make_divisible(512 * scale, 8), the backbone's last channels.
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='PPLCNet', scale=1.0, out_indices=(4, )),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='PPLCNetClsHead',
+        num_classes=1000,
+        in_channels=512,
+        mid_channels=1280,
+        dropout_rate=0.2,
+        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
+        topk=(1, 5),
+    ))

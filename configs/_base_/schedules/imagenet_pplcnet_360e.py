@@ -1,0 +1,26 @@
+# PaddleClas PPLCNet recipe (paper section 4.2): SGD momentum 0.9, lr 0.8 for a total batch of
+# 2048, 5 linear warm-up epochs then cosine to 0, 360 epochs. L2 weight decay 3e-5 for
+# 0.25x..1x; the 1.5x, 2x and 2.5x configs set 4e-5 (PaddleClas PPLCNet_x*.yaml, "coeff").
+# PaddleClas exempts BN scale/shift from weight decay (L2Decay(0.0) in pp_lcnet.py) but not the
+# conv/FC biases: norm_decay_mult=0 below.
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.8, momentum=0.9, weight_decay=3e-5),
+    paramwise_cfg=dict(norm_decay_mult=0.0),
+)
+
+warmup_epochs = 5
+# The cosine phase has no `end`: the Runner ends it at train_cfg.max_epochs, so a leaf config
+# that changes max_epochs needs no new scheduler.
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=warmup_epochs,
+         convert_to_iter_based=True),
+]
+
+train_cfg = dict(by_epoch=True, max_epochs=360, val_interval=1)
+val_cfg = dict()
+test_cfg = dict()
+
+# With `tools/train.py --auto-scale-lr`, lr is scaled by (GPUs x batch per GPU) / 2048.
+auto_scale_lr = dict(base_batch_size=2048)

@@ -1,0 +1,102 @@
+"""Every classification config loads, builds its model and gives the right logits; the recipe
+values follow PaddleClas; get_flops / Table 2 helpers; the demo data is what the README says."""
+import glob
+import os
+import os.path as osp
+import re
+
+import pytest
+import torch
+
+import pplc_vision  # noqa: F401
+from pplc_vision.apis import ToolError, build_model_from_config, load_config
+from pplc_vision.benchmark.paper_tables import TABLE2, complexity_rows, render_complexity
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CLS_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'cls', '*.py')))
+SCALES = ('0.25x', '0.35x', '0.5x', '0.75x', '1x', '1.5x', '2x', '2.5x')
+DEMO = osp.join(ROOT, 'configs', 'cls', 'pplcnet_0.5x_demo-fashion-mnist.py')
+
+
+def test_public_config_names():
+    names = {osp.basename(p) for p in CLS_CONFIGS}
+    assert {f'pplcnet_{s}_in1k.py' for s in SCALES} <= names
+    assert osp.basename(DEMO) in names
+
+
+@pytest.mark.parametrize('path', CLS_CONFIGS, ids=osp.basename)
+def test_config_builds_and_classifies(path):
+    cfg = load_config(path)
+    assert cfg.default_scope == 'mmpretrain'
+    assert cfg.custom_imports == dict(imports=['pplc_vision'], allow_failed_imports=False)
+    model = build_model_from_config(cfg)
+    assert model.head.in_channels == model.backbone.out_channels[-1]
+    num_classes = cfg.model.head.num_classes
+    with torch.no_grad():
+        logits = model(torch.randn(1, 3, 224, 224))
+    assert logits.shape == (1, num_classes)
+    assert num_classes == (10 if path == DEMO else 1000)
+
+
+@pytest.mark.parametrize('scale', SCALES)
+def test_in1k_recipe(scale):
+    cfg = load_config(osp.join(ROOT, 'configs', 'cls', f'pplcnet_{scale}_in1k.py'))
+    assert cfg.model.backbone.scale == float(scale[:-1])
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum) == ('SGD', 0.8, 0.9)
+    # PaddleClas PPLCNet_x*.yaml: L2 3e-5 up to 1x, 4e-5 from 1.5x on
+    assert opt.weight_decay == (4e-5 if float(scale[:-1]) >= 1.5 else 3e-5)
+    assert cfg.optim_wrapper.paramwise_cfg.norm_decay_mult == 0.0
+    assert cfg.train_dataloader.batch_size * 8 == cfg.auto_scale_lr.base_batch_size == 2048
+    assert cfg.train_cfg.max_epochs == 360
+    warmup, cosine = cfg.param_scheduler
+    assert (warmup.type, warmup.end, cosine.type, cosine.begin) == (
+        'LinearLR', 5, 'CosineAnnealingLR', 5)
+    assert cfg.train_dataloader.dataset.data_root == 'data/imagenet/'
+    assert cfg.model.head.loss == dict(type='LabelSmoothLoss', label_smooth_val=0.1,
+                                       mode='original')
+    train_types = [t.type for t in cfg.train_dataloader.dataset.pipeline]
+    assert train_types[1:3] == ['RandomResizedCrop', 'RandomFlip']
+    assert ('AutoAugment' in train_types) == (scale == '2.5x')  # PaddleClas PPLCNet_x2_5.yaml
+    test_types = [t.type for t in cfg.test_dataloader.dataset.pipeline]
+    assert test_types == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']
+
+
+def test_leaf_configs_start_with_parameter_block():
+    for scale in SCALES:
+        with open(osp.join(ROOT, 'configs', 'cls', f'pplcnet_{scale}_in1k.py')) as f:
+            text = f.read()
+        block = text.split('parameters that often need to be modified')[1]
+        block = block.split('\n# ====')[0]  # up to the closing rule
+        for name in ('data_root', 'scale', 'train_batch_size_per_gpu', 'base_lr', 'max_epochs',
+                     'load_from'):
+            assert re.search(rf'^{name} = ', block, re.M), (scale, name)
+
+
+def test_load_config_errors(tmp_path):
+    with pytest.raises(ToolError, match='does not exist'):
+        load_config(str(tmp_path / 'missing.py'))
+    cfg = load_config(DEMO, {'train_cfg.max_epochs': 3})
+    assert cfg.train_cfg.max_epochs == 3
+
+
+def test_table2_rows_and_rendering():
+    assert [r.name for r in TABLE2] == [f'PP-LCNet-{s}' for s in SCALES]
+    rows = complexity_rows([TABLE2[0], TABLE2[-1]], root=ROOT)
+    assert all(r.matches for r in rows), rows
+    text = render_complexity(rows)
+    assert '| PP-LCNet-0.25x | 1.5 |' in text and 'NO' not in text
+
+
+def test_demo_data_layout():
+    root = osp.join(ROOT, 'data', 'demo_cls')
+    with open(osp.join(root, 'meta', 'classes.txt')) as f:
+        classes = f.read().split()
+    assert len(classes) == 10 and classes == sorted(classes)
+    for split, count in (('train', 60), ('val', 20)):
+        assert sorted(os.listdir(osp.join(root, split))) == classes
+        for name in classes:
+            assert len(glob.glob(osp.join(root, split, name, '*.png'))) == count
+    size = sum(osp.getsize(p) for p in glob.glob(osp.join(root, '**', '*'), recursive=True)
+               if osp.isfile(p))
+    assert size < 1_000_000
