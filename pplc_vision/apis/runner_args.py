@@ -6,6 +6,7 @@ The same pair of tools serves classification, detection and segmentation: the co
 import argparse
 import os
 import os.path as osp
+import time
 from typing import List, Optional
 
 import torch
@@ -78,6 +79,12 @@ def _apply_common(cfg: Config, args: argparse.Namespace) -> None:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.launcher = args.launcher
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        # DDP on CPU: gloo (mmengine defaults to nccl) and no device_ids for CPU modules.
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+        wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
+        wrapper['device_ids'] = None
+        cfg.model_wrapper_cfg = wrapper
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
 
@@ -136,4 +143,7 @@ def apply_test_args(cfg: Config, args: argparse.Namespace) -> Config:
         hook.update(SHOW_DIR_HOOK_ARGS[scope](args.show_dir))
         if scope == 'mmseg':
             cfg.visualizer['save_dir'] = args.show_dir
+            # mmengine reuses a Visualizer by name within a process; a fresh name makes this
+            # run draw into --show-dir even after an earlier run in the same process.
+            cfg.visualizer['name'] = f'show_{time.time_ns()}'
     return cfg

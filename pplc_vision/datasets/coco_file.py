@@ -1,11 +1,11 @@
 """COCO-format detection data whose classes come from the annotation file.
 
 mmdet's ``CocoDataset`` falls back to COCO's 80 class names when a config gives no ``classes``,
-and maps category ids to labels in the file's category order rather than the order of
-``classes``: on any other COCO-format file that silently mislabels boxes. ``CocoFileDataset``
-takes the classes from the file's categories (leaving out a ``_background_`` category such as
-labelme's), keeps the order of ``classes`` when the config gives them, and stops with a one-line
-error naming the file for a missing file, a file without images, or classes the file lacks.
+and maps category ids to labels in the file's category order whatever the order of ``classes``
+(in the dataset and in ``CocoMetric``): on other COCO-format files that silently mislabels boxes.
+``CocoFileDataset`` takes the classes from the file's categories (leaving out a ``_background_``
+category such as labelme's) and stops with a one-line error naming the file for a missing file,
+a file without images, classes the file lacks, or classes out of the file's category order.
 """
 import copy
 import os.path as osp
@@ -14,7 +14,8 @@ from typing import List, Optional, Sequence
 from mmengine.fileio import get_local_path
 
 from mmdet.datasets import CocoDataset
-from mmdet.registry import DATASETS
+from mmdet.evaluation import CocoMetric
+from mmdet.registry import DATASETS, METRICS
 
 BACKGROUND_NAMES = ('_background_', '__background__', 'background')
 
@@ -27,7 +28,7 @@ def file_classes(categories: Sequence[dict]) -> List[str]:
 
 @DATASETS.register_module()
 class CocoFileDataset(CocoDataset):
-    """:class:`CocoDataset` with classes from the file and ids mapped in the order of ``classes``.
+    """:class:`CocoDataset` whose ``classes`` default to the file's and are checked against it.
 
     Args:
         metainfo: As in mmdet; ``classes`` left out means "every category of the file except a
@@ -46,10 +47,16 @@ class CocoFileDataset(CocoDataset):
         if not categories:
             raise ValueError(f'{name}: {self.ann_file} has no categories')
         names = [c['name'] for c in categories]
-        missing = [c for c in self._metainfo['classes'] if c not in names]
+        classes = list(self._metainfo['classes'])
+        missing = [c for c in classes if c not in names]
         if missing:
             raise ValueError(f'{name}: classes {missing} of the config are not categories of '
                              f'{self.ann_file} (it has {names})')
+        in_file_order = [n for n in file_classes(categories) if n in classes]
+        if classes != in_file_order:
+            raise ValueError(f'{name}: classes must follow the category-id order of '
+                             f'{self.ann_file} (mmdet maps labels in that order): expected '
+                             f'{in_file_order}, got {classes}')
 
     def load_data_list(self) -> List[dict]:
         """Load the file, set ``classes`` (and a palette of that length), parse every image."""
@@ -84,3 +91,22 @@ class CocoFileDataset(CocoDataset):
                              f'not unique')
         del self.coco
         return data_list
+
+
+@METRICS.register_module()
+class CocoFileMetric(CocoMetric):
+    """:class:`CocoMetric` that renumbers annotation ids from 1 when a file starts them at 0.
+
+    pycocotools records a match by the ground truth's annotation id and reads 0 as "no match",
+    so a box with id 0 could never be found and every detection of it counted as false.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        coco = self._coco_api
+        if coco is not None and coco.dataset.get('annotations'):
+            lowest = min(ann['id'] for ann in coco.dataset['annotations'])
+            if lowest < 1:
+                for ann in coco.dataset['annotations']:
+                    ann['id'] += 1 - lowest
+                coco.createIndex()

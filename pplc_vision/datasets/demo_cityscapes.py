@@ -1,4 +1,4 @@
-"""The embedded segmentation demo set: two public-domain scikit-image photos in the Cityscapes layout.
+"""The embedded segmentation demo set: two public-domain scikit-image photos, Cityscapes layout.
 
 Photos (CC0 / public domain, shipped inside scikit-image): ``camera`` (a man with a camera on a
 lawn, sky and buildings behind) and ``rocket`` (a SpaceX launch pad at dusk). Their labels are

@@ -20,7 +20,8 @@ class LoadCheckedAnnotations(LoadAnnotations):
     the argument; with neither, only the size is checked.
     """
 
-    def __init__(self, num_classes: Optional[int] = None, ignore_index: int = 255, **kwargs) -> None:
+    def __init__(self, num_classes: Optional[int] = None, ignore_index: int = 255,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.num_classes = num_classes
         self.ignore_index = ignore_index

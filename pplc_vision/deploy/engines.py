@@ -15,7 +15,7 @@ import inspect
 import os
 import sys
 import tempfile
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -125,8 +125,12 @@ class PyTorchEngine(InferenceEngine):
         super().__init__(precision, threads)
         module = as_tensor_module(module)
         self.fused = fuse
-        self.module, self.reparameterized, self.folded = (
-            deploy_model(module) if fuse else (module.eval(), 0, 0))
+        if fuse:
+            module, self.reparameterized, self.folded = deploy_model(module)
+        else:
+            self.reparameterized = self.folded = 0
+        module.eval()  # some modules' train() returns None (mmpretrain's MobileOne)
+        self.module = module
         if threads is not None:
             torch.set_num_threads(threads)
 
@@ -182,10 +186,10 @@ class OpenVINOEngine(InferenceEngine):
         self.path = onnx_path
         self.compiled = core.compile_model(core.read_model(onnx_path), 'CPU', config)
         actual = str(self.compiled.get_property('INFERENCE_PRECISION_HINT'))
-        if hint not in actual:  # e.g. "<Type: 'bfloat16'>"; bf16 reads back as bfloat16
-            if not (hint == 'bf16' and 'bfloat16' in actual):
-                raise RuntimeError(f'engine openvino: asked for precision hint {hint}, the '
-                                   f'compiled model reports {actual}')
+        expected = 'bfloat16' if hint == 'bf16' else 'float32'
+        if expected not in actual:  # reads back as e.g. "<Type: 'float32'>"
+            raise RuntimeError(f'engine openvino: asked for precision hint {hint}, the compiled '
+                               f'model reports {actual}')
         self.actual_hint = actual
         self.request = self.compiled.create_infer_request()
         self.outputs = list(self.compiled.outputs)
@@ -242,6 +246,11 @@ class PaddleInferenceEngine(InferenceEngine):
         super().__init__(precision, threads)
         paddle = _require(self.name, 'paddle')
         from paddle import inference
+        loaded = list(sys.modules)
+        if 'torch' in loaded and loaded.index('torch') < loaded.index('paddle'):
+            raise RuntimeError('engine paddle: torch was imported before paddle in this process, '
+                               'which makes Paddle Inference about 100x slower (their OpenMP '
+                               'runtimes clash): import paddle before torch and pplc_vision')
         prefix = os.path.join(workdir, 'paddle_model')
         paddle.jit.save(layer, prefix, input_spec=[
             paddle.static.InputSpec(list(example_shape), 'float32', 'x')])
@@ -256,7 +265,6 @@ class PaddleInferenceEngine(InferenceEngine):
             config.enable_mkldnn_bfloat16()
         if threads is not None:
             config.set_cpu_math_library_num_threads(threads)
-        config.switch_ir_optim(True)
         config.disable_glog_info()
         self.predictor = inference.create_predictor(config)
         self.input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
@@ -316,30 +324,39 @@ def build_engine(module: nn.Module,
 
 @dataclasses.dataclass(frozen=True)
 class OutputDrift:
-    """How far an engine's first output is from the PyTorch fp32 reference on the same images."""
-    relative_error: float  # max |out - ref| / max |ref|
-    max_abs_error: float  # the largest logit (output) error
-    top1_agreement: Optional[float]  # fraction of images with the same argmax (2-D outputs)
+    """How far an engine's outputs are from a reference (PyTorch fp32) on the same images."""
+    relative_error: float  # max |out - ref| / max |ref|, the worst over all outputs
+    max_abs_error: float  # the largest output (logit) error
+    top1_agreement: Optional[float]  # fraction of images with the same argmax (classifiers)
     images: int
 
 
-def run_batches(engine, images: np.ndarray, batch: int = 1) -> np.ndarray:
-    """The engine's first output on ``images``, ``batch`` images at a time, concatenated."""
-    if len(images) % batch:
-        raise ValueError(f'run_batches: {len(images)} images are not a multiple of batch {batch}')
-    return np.concatenate([engine(images[i:i + batch])[0] for i in range(0, len(images), batch)])
+def run_batches(engine, images: np.ndarray, batch: int = 1) -> List[np.ndarray]:
+    """Every output of ``engine`` on ``images``, ``batch`` images at a time, concatenated."""
+    if len(images) == 0 or len(images) % batch:
+        raise ValueError(f'run_batches: {len(images)} images are not a positive multiple of '
+                         f'batch {batch}')
+    outs = [engine(images[i:i + batch]) for i in range(0, len(images), batch)]
+    return [np.concatenate(parts) for parts in zip(*outs)]
 
 
-def measure_drift(reference: np.ndarray, outputs: np.ndarray) -> OutputDrift:
-    """Compare outputs with a reference of the same shape."""
-    if reference.shape != outputs.shape:
-        raise ValueError(f'measure_drift: output shape {outputs.shape} differs from the '
-                         f'reference {reference.shape}')
-    reference = reference.astype(np.float64)
-    diff = np.abs(outputs.astype(np.float64) - reference)
-    scale = max(float(np.abs(reference).max()), 1e-12)
+def measure_drift(reference: Sequence[np.ndarray], outputs: Sequence[np.ndarray]
+                  ) -> OutputDrift:
+    """Compare outputs with references of the same shapes (a single array or one per output)."""
+    if isinstance(reference, np.ndarray):
+        reference, outputs = [reference], [outputs]
+    if len(reference) != len(outputs):
+        raise ValueError(f'measure_drift: {len(outputs)} outputs, {len(reference)} references')
+    rel, worst = 0.0, 0.0
+    for ref, out in zip(reference, outputs):
+        if ref.shape != out.shape:
+            raise ValueError(f'measure_drift: output shape {out.shape} differs from the '
+                             f'reference {ref.shape}')
+        diff = float(np.abs(out.astype(np.float64) - ref.astype(np.float64)).max())
+        rel = max(rel, diff / max(float(np.abs(ref).max()), 1e-12))
+        worst = max(worst, diff)
     top1 = None
-    if reference.ndim == 2:
-        top1 = float((reference.argmax(1) == outputs.argmax(1)).mean())
-    return OutputDrift(relative_error=float(diff.max()) / scale, max_abs_error=float(diff.max()),
-                       top1_agreement=top1, images=len(reference))
+    if len(reference) == 1 and reference[0].ndim == 2:
+        top1 = float((reference[0].argmax(1) == outputs[0].argmax(1)).mean())
+    return OutputDrift(relative_error=rel, max_abs_error=worst, top1_agreement=top1,
+                       images=len(reference[0]))

@@ -29,7 +29,7 @@ def export_onnx(module: nn.Module,
     if example.dim() != 4:
         raise ValueError(f'export_onnx: expected an (N, C, H, W) example input, '
                          f'got shape {tuple(example.shape)}')
-    module = module.eval()
+    module.eval()
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.onnx', dir=folder)

@@ -1,4 +1,5 @@
 """Detection necks (mmdet scope)."""
+from .csp_pan import PicoCSPPAN
 from .pico_pan import PicoPAN
 
-__all__ = ['PicoPAN']
+__all__ = ['PicoCSPPAN', 'PicoPAN']

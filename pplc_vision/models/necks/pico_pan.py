@@ -1,4 +1,4 @@
-"""The light PAN neck of the first PicoDet (PaddleDetection ``ppdet/modeling/necks/pan.py``, 2021.09).
+"""The light PAN neck of the first PicoDet (PaddleDetection ``necks/pan.py``, 2021.09).
 
 Per level a 1x1 lateral conv (with bias, no norm, no activation) to ``out_channels``; a top-down
 pass adding the bilinearly upsampled coarser level; a bottom-up pass adding the bilinearly

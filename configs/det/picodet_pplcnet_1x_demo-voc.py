@@ -1,0 +1,70 @@
+# PicoDet (PP-LCNet 1x) on the embedded demo set data/demo_coco (2 real photos, 27 boxes, 12
+# classes, no download): a short CPU schedule (a few minutes on 2 cores) that memorises the two
+# photos. Validation uses the SAME two photos: the mAP shows the pipeline learns, it is not a
+# benchmark.
+_base_ = './picodet_pplcnet_1x_coco.py'
+
+# ---------------- parameters that often need to be modified ----------------
+data_root = 'data/demo_coco/'  # images/*.jpg + annotations.json
+classes = None  # None: the categories of annotations.json
+num_classes = 12
+batch_size = 2
+repeat = 10  # passes over the 2 photos per epoch
+base_lr = 0.04
+max_epochs = 30
+input_size = 320
+backbone_checkpoint = None  # converted weights make it learn faster (see the 1x config)
+# ----------------------------------------------------------------------------
+
+metainfo = dict(classes=classes) if classes else None
+model = dict(
+    data_preprocessor=dict(batch_augments=[
+        dict(type='BatchSyncRandomResize', random_size_range=(256, 384), size_divisor=32,
+             interval=1)
+    ]),
+    backbone=dict(
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=backbone_checkpoint)
+        if backbone_checkpoint else None),
+    bbox_head=dict(num_classes=num_classes))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False,
+         interpolation='bicubic'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+]
+demo_set = dict(
+    type='CocoFileDataset', data_root=data_root, ann_file='annotations.json',
+    data_prefix=dict(img='images/'), metainfo=metainfo)
+train_dataloader = dict(
+    batch_size=batch_size, num_workers=0, persistent_workers=False,
+    dataset=dict(_delete_=True, type='RepeatDataset', times=repeat,
+                 dataset=dict(demo_set, filter_cfg=dict(filter_empty_gt=True),
+                              pipeline=train_pipeline)))
+val_dataloader = dict(
+    batch_size=1, num_workers=0, persistent_workers=False,
+    dataset=dict(demo_set, _delete_=True, test_mode=True, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations.json')
+test_evaluator = val_evaluator
+
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
+    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0, T_max=max_epochs,
+         end=max_epochs, convert_to_iter_based=True)
+]
+optim_wrapper = dict(optimizer=dict(lr=base_lr))
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+log_processor = dict(window_size=10)

@@ -1,0 +1,20 @@
+_base_ = './deeplabv3plus_pplcnet_1x_os32_cityscapes.py'
+# DeepLabV3+ (OS32) with PP-LCNet-0.5x on Cityscapes: paper Table 5, 58.36 mIoU (PaddleSeg).
+# Data, batch and schedule as in the 1x config (edit data_root etc. there or override here).
+
+# ==================== parameters that often need to be modified ====================
+scale = 0.5  # PP-LCNet width multiplier
+low_level_channels = 32  # blocks3 (stride 4): make_divisible(64 * scale, 8)
+aspp_in_channels = 256  # blocks6 (stride 32): make_divisible(512 * scale, 8)
+# ImageNet weights for the backbone, converted with
+#   python tools/model_converters/paddle2pplcnet.py PPLCNet_x0_5_pretrained.pdparams \
+#       checkpoints/pplcnet_0.5x_backbone.pth --backbone-only
+pretrained = None  # 'checkpoints/pplcnet_0.5x_backbone.pth'
+# ====================================================================================
+
+model = dict(
+    backbone=dict(scale=scale),
+    decode_head=dict(in_channels=aspp_in_channels, c1_in_channels=low_level_channels))
+if pretrained is not None:  # replaces the backbone's default (Kaiming) initialisation
+    model['backbone']['init_cfg'] = dict(
+        type='Pretrained', prefix='backbone.', checkpoint=pretrained)

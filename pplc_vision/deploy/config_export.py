@@ -1,0 +1,51 @@
+"""ONNX export of any pplc_vision config's model (classification, detection, segmentation).
+
+Every task exports a plain tensor-in module whose input is the image batch in 0..255 (the
+normalisation is in the graph): see the task wrappers in this folder for each one's outputs.
+"""
+from typing import Optional, Sequence
+
+import torch
+from mmengine.config import Config
+
+from ..apis.model_builder import build_model_from_config
+from ..benchmark.latency import load_weights
+from .classification import ClassifierExportWrapper
+from .detection import DetectorExportWrapper
+from .export import DEFAULT_OPSET, export_onnx
+from .segmentation import export_segmentor_onnx
+
+TASK_SCOPES = {'mmpretrain': 'classification', 'mmdet': 'detection', 'mmseg': 'segmentation'}
+
+
+def export_config_onnx(config: str,
+                       out: str,
+                       shape: Sequence[int],
+                       checkpoint: Optional[str] = None,
+                       dynamic: bool = False,
+                       with_nms: bool = True,
+                       seg_output: str = 'logits',
+                       opset: int = DEFAULT_OPSET) -> str:
+    """Build ``config``'s model, load ``checkpoint`` strictly, export it to ``out`` (H, W = shape)."""
+    cfg = Config.fromfile(config)
+    scope = cfg.get('default_scope')
+    if scope not in TASK_SCOPES:
+        raise ValueError(f'config {config}: default_scope {scope!r} is not one of '
+                         f'{sorted(TASK_SCOPES)}')
+    if len(shape) != 2 or any(int(s) < 1 for s in shape):
+        raise ValueError(f'--shape must be H W (two positive sizes), got {tuple(shape)}')
+    model = build_model_from_config(cfg)
+    if checkpoint:
+        load_weights(model, checkpoint, config)
+    input_shape = (1, 3, int(shape[0]), int(shape[1]))
+    if scope == 'mmseg':
+        return export_segmentor_onnx(model, out, input_shape, output=seg_output,
+                                     dynamic=dynamic, opset=opset)
+    example = torch.rand(*input_shape) * 255
+    if scope == 'mmpretrain':
+        axes = {'input': {0: 'batch'}, 'output': {0: 'batch'}} if dynamic else None
+        return export_onnx(ClassifierExportWrapper(model), example, out, dynamic_axes=axes,
+                           opset=opset)
+    wrapper = DetectorExportWrapper(model, with_nms=with_nms)
+    names = ('boxes', 'scores', 'labels') if with_nms else ('boxes', 'scores')
+    return export_onnx(wrapper, example, out, output_names=names, opset=opset)

@@ -1,0 +1,98 @@
+"""A tensor-in wrapper of a PicoDet (any mmdet ``GFLHead``-based) detector, for ONNX export.
+
+Input: ``(N, 3, H, W)`` float RGB images in 0..255, already resized (``H``, ``W`` multiples of
+the largest stride); normalisation happens inside. Output, without NMS: ``boxes (N, A, 4)``
+(x1, y1, x2, y2 in input pixels, clipped) and ``scores (N, A, C)`` over all ``A`` priors; with
+NMS (batch 1): ``boxes (K, 4)``, ``scores (K,)``, ``labels (K,)`` after mmdet's post-processing
+(per-level top ``nms_pre`` above ``score_thr``, class-aware NMS, ``max_per_img``).
+"""
+from typing import Optional, Sequence, Tuple
+
+import torch
+from torch import nn
+from torchvision.ops import nms
+
+
+class DetectorExportWrapper(nn.Module):
+    """Tensor-in/tensor-out view of an mmdet single-stage GFL detector.
+
+    Args:
+        detector: A built mmdet detector whose ``bbox_head`` is a ``GFLHead`` (e.g. PicoDet).
+        with_nms: Put score filtering, top-k and class-aware NMS in the graph.
+        test_cfg: Post-processing settings; defaults to the head's ``test_cfg``.
+    """
+
+    def __init__(self, detector: nn.Module, with_nms: bool = True,
+                 test_cfg: Optional[dict] = None) -> None:
+        super().__init__()
+        head = detector.bbox_head
+        if not hasattr(head, 'integral') or not hasattr(head, 'prior_generator'):
+            raise TypeError(f'DetectorExportWrapper: expected a GFL-style head, got '
+                            f'{type(head).__name__}')
+        self.detector = detector
+        self.with_nms = with_nms
+        cfg = dict(test_cfg if test_cfg is not None else head.test_cfg)
+        self.nms_pre = int(cfg.get('nms_pre', -1))
+        self.score_thr = float(cfg.get('score_thr', 0.0))
+        self.iou_thr = float(cfg['nms']['iou_threshold'])
+        self.max_per_img = int(cfg.get('max_per_img', 100))
+        self.min_bbox_size = float(cfg.get('min_bbox_size', -1))
+        pre = detector.data_preprocessor
+        self.register_buffer('mean', pre.mean.detach().clone().reshape(1, -1, 1, 1))
+        self.register_buffer('std', pre.std.detach().clone().reshape(1, -1, 1, 1))
+
+    def decode(self, img: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, Sequence[int]]:
+        """Boxes ``(N, A, 4)``, sigmoid scores ``(N, A, C)`` and the number of priors per level."""
+        head = self.detector.bbox_head
+        feats = self.detector.extract_feat((img - self.mean) / self.std)
+        cls_scores, bbox_preds = head(feats)
+        priors = head.prior_generator.grid_priors(
+            [c.shape[-2:] for c in cls_scores], dtype=img.dtype, device=img.device)
+        height, width = img.shape[-2:]
+        boxes, scores = [], []
+        for cls_score, bbox_pred, level_priors, stride in zip(
+                cls_scores, bbox_preds, priors, head.prior_generator.strides):
+            n = cls_score.shape[0]
+            scores.append(cls_score.permute(0, 2, 3, 1).reshape(n, -1, head.cls_out_channels)
+                          .sigmoid())
+            dist = head.integral(bbox_pred.permute(0, 2, 3, 1)).reshape(n, -1, 4) * stride[0]
+            centres = head.anchor_center(level_priors).unsqueeze(0)
+            level_boxes = torch.cat([centres - dist[..., :2], centres + dist[..., 2:]], -1)
+            x = level_boxes[..., 0::2].clamp(0, width)
+            y = level_boxes[..., 1::2].clamp(0, height)
+            boxes.append(torch.stack([x[..., 0], y[..., 0], x[..., 1], y[..., 1]], -1))
+        return torch.cat(boxes, 1), torch.cat(scores, 1), [s.shape[1] for s in scores]
+
+    def _select(self, boxes: torch.Tensor, scores: torch.Tensor,
+                level_sizes: Sequence[int]) -> Tuple[torch.Tensor, ...]:
+        """Per level: the top ``nms_pre`` (prior, class) pairs scoring above ``score_thr``."""
+        num_classes = scores.shape[-1]
+        out_boxes, out_scores, out_labels = [], [], []
+        for level_boxes, level_scores in zip(boxes.split(level_sizes), scores.split(level_sizes)):
+            flat = level_scores.reshape(-1)
+            k = flat.shape[0] if self.nms_pre <= 0 else min(self.nms_pre, flat.shape[0])
+            top, idx = flat.topk(k)
+            keep = top > self.score_thr
+            top, idx = top[keep], idx[keep]
+            out_boxes.append(level_boxes[idx // num_classes])
+            out_scores.append(top)
+            out_labels.append(idx % num_classes)
+        return torch.cat(out_boxes), torch.cat(out_scores), torch.cat(out_labels)
+
+    def forward(self, img: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        boxes, scores, level_sizes = self.decode(img)
+        if not self.with_nms:
+            return boxes, scores
+        if img.shape[0] != 1:
+            raise ValueError(f'DetectorExportWrapper: NMS in the graph takes batch 1, '
+                             f'got {img.shape[0]}')
+        boxes, scores, labels = self._select(boxes[0], scores[0], level_sizes)
+        if self.min_bbox_size >= 0:
+            wh = boxes[:, 2:] - boxes[:, :2]
+            big = (wh > self.min_bbox_size).all(1)
+            boxes, scores, labels = boxes[big], scores[big], labels[big]
+        # class-aware NMS as mmcv's batched_nms: offset each class's boxes apart (boxes are
+        # clipped to the image, so the image size is a safe offset)
+        offsets = labels.to(boxes.dtype).unsqueeze(1) * float(max(img.shape[-2:]) + 1)
+        keep = nms(boxes + offsets, scores, self.iou_thr)[:self.max_per_img]
+        return boxes[keep], scores[keep], labels[keep]

@@ -1,0 +1,100 @@
+"""The CSP-PAN neck of the later PicoDet (arXiv 2111.00902; PaddleDetection ``csp_pan.py``).
+
+1x1 conv + BN + act per input level to ``out_channels``; a top-down pass (nearest upsample,
+concatenate, CSP layer) and a bottom-up pass (stride-2 depthwise-separable conv, concatenate, CSP
+layer), all depthwise with ``kernel_size`` kernels; optionally one extra coarser level, the sum
+of stride-2 depthwise-separable convs of the coarsest input and of the coarsest output.
+mmdet's ``CSPLayer`` is reused with its bottlenecks' 3x3 conv replaced by a ``kernel_size`` one.
+"""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+from torch import nn
+
+from mmdet.models.layers import CSPLayer
+from mmdet.registry import MODELS
+
+from ..layers import DepthSepConv
+
+ConfigType = dict
+
+
+class KernelCSPLayer(CSPLayer):
+    """mmdet's :class:`CSPLayer` whose bottlenecks use a depthwise-separable ``k x k`` conv."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 5,
+                 num_blocks: int = 1, norm_cfg: ConfigType = dict(type='BN'),
+                 act_cfg: ConfigType = dict(type='HSwish')) -> None:
+        super().__init__(in_channels, out_channels, expand_ratio=0.5, num_blocks=num_blocks,
+                         add_identity=False, use_depthwise=True, norm_cfg=norm_cfg,
+                         act_cfg=act_cfg)
+        mid = int(out_channels * 0.5)
+        for block in self.blocks:  # mmdet hard-codes 3x3 here
+            block.conv2 = DepthSepConv(mid, mid, kernel_size, norm_cfg=norm_cfg, act_cfg=act_cfg)
+
+
+@MODELS.register_module()
+class PicoCSPPAN(BaseModule):
+    """CSP-PAN with depthwise ``kernel_size`` convs and an optional extra stride-2x level.
+
+    Args:
+        in_channels: Channels of each input level (finest first).
+        out_channels: Channels of every output level (128 in PicoDet).
+        kernel_size: Depthwise kernel size (5).
+        num_csp_blocks: Bottlenecks per CSP layer.
+        extra_level: Add one output level at twice the coarsest stride.
+        norm_cfg, act_cfg: Norm and activation (BN, hard-swish).
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 out_channels: int = 128,
+                 kernel_size: int = 5,
+                 num_csp_blocks: int = 1,
+                 extra_level: bool = True,
+                 norm_cfg: ConfigType = dict(type='BN'),
+                 act_cfg: ConfigType = dict(type='HSwish'),
+                 init_cfg: Optional[Union[dict, List[dict]]] = dict(
+                     type='Kaiming', layer='Conv2d', a=5 ** 0.5, distribution='uniform',
+                     mode='fan_in', nonlinearity='leaky_relu')) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if len(in_channels) < 2:
+            raise ValueError(f'PicoCSPPAN: in_channels needs at least 2 levels, got '
+                             f'{in_channels}')
+        self.in_channels = list(in_channels)
+        self.out_channels = out_channels
+        num = len(self.in_channels)
+        conv = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
+        down = lambda: DepthSepConv(out_channels, out_channels, kernel_size, stride=2,  # noqa
+                                    **conv)
+        csp = lambda: KernelCSPLayer(2 * out_channels, out_channels, kernel_size,  # noqa
+                                     num_csp_blocks, **conv)
+        self.channel_convs = nn.ModuleList(ConvModule(c, out_channels, 1, **conv)
+                                           for c in self.in_channels)
+        self.top_down_blocks = nn.ModuleList(csp() for _ in range(num - 1))
+        self.downsamples = nn.ModuleList(down() for _ in range(num - 1))
+        self.bottom_up_blocks = nn.ModuleList(csp() for _ in range(num - 1))
+        self.extra_level = extra_level
+        if extra_level:
+            self.extra_in_conv = down()
+            self.extra_out_conv = down()
+
+    def forward(self, inputs: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
+        if len(inputs) != len(self.in_channels):
+            raise ValueError(f'PicoCSPPAN: expected {len(self.in_channels)} input levels, '
+                             f'got {len(inputs)}')
+        feats = [conv(x) for conv, x in zip(self.channel_convs, inputs)]
+        inner = [feats[-1]]
+        for i, level in enumerate(range(len(feats) - 1, 0, -1)):
+            up = F.interpolate(inner[0], size=feats[level - 1].shape[-2:], mode='nearest')
+            inner.insert(0, self.top_down_blocks[i](torch.cat([up, feats[level - 1]], 1)))
+        outs = [inner[0]]
+        for i in range(len(feats) - 1):
+            down = self.downsamples[i](outs[-1])
+            outs.append(self.bottom_up_blocks[i](torch.cat([down, inner[i + 1]], 1)))
+        if self.extra_level:
+            outs.append(self.extra_in_conv(feats[-1]) + self.extra_out_conv(outs[-1]))
+        return tuple(outs)

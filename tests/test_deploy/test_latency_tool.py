@@ -1,0 +1,144 @@
+"""tools/analysis_tools/latency.py and the harness behind it, with tiny iteration counts."""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from torch import nn
+
+from pplc_vision.benchmark.latency import (LatencyStats, check_input_shape, time_calls,
+                                           time_engine)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOL = os.path.join(ROOT, 'tools', 'analysis_tools', 'latency.py')
+CONFIG_1X = os.path.join(ROOT, 'configs', 'cls', 'pplcnet_1x_in1k.py')
+CONFIG_05X = os.path.join(ROOT, 'configs', 'cls', 'pplcnet_0.5x_in1k.py')
+_spec = importlib.util.spec_from_file_location('latency_tool', TOOL)
+latency_tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(latency_tool)
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, TOOL, *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
+
+
+def test_cli_writes_valid_json(tmp_path):
+    out = tmp_path / 'latency.json'
+    result = run_tool(CONFIG_1X, '--engine', 'openvino', '--precision', 'bf16', '--threads', '2',
+                      '--warmup', '1', '--iters', '3', '--drift-images', '2', '--json', str(out))
+    assert result.returncode == 0, result.stderr
+    assert 'openvino bf16' in result.stdout and 'median' in result.stdout
+    report = json.loads(out.read_text())
+    part, = report['results']
+    assert part['engine'] == 'openvino' and part['precision'] == 'bf16'
+    assert part['threads'] == 2 and part['batch'] == 1
+    assert part['input_shape'] == [1, 3, 224, 224]
+    ms = part['latency_ms']
+    assert ms['iters'] == 3
+    assert 0 < ms['min'] <= ms['median'] <= ms['p90'] <= ms['p99'] <= ms['max']
+    assert 'bfloat16' in part['inference_precision_hint']
+    # random weights: bf16 drift is real but not bounded here (see test_engines for the bound)
+    assert 0 < part['drift_vs_pytorch_fp32']['relative_error'] < 1
+    env = report['environment']
+    assert env['cpu']['model'] and env['versions']['torch'] and env['versions']['openvino']
+    assert 'random' in report['weights']
+
+
+def test_onnxruntime_in_process_with_a_checkpoint(tmp_path, capsys):
+    from mmengine.runner import save_checkpoint
+    from pplc_vision.apis import build_model_from_config, load_config
+    model = build_model_from_config(load_config(CONFIG_05X))
+    ckpt = tmp_path / 'pplcnet_05x.pth'
+    save_checkpoint(model.state_dict(), str(ckpt))
+    out = tmp_path / 'r.json'
+    rc = latency_tool.main([CONFIG_05X, '--checkpoint', str(ckpt), '--engine', 'onnxruntime',
+                            '--shape', '160', '192', '--warmup', '0', '--iters', '2',
+                            '--drift-images', '2', '--json', str(out)])
+    assert rc == 0, capsys.readouterr().err
+    report = json.loads(out.read_text())
+    assert report['weights'] == str(ckpt)
+    part, = report['results']
+    assert part['input_shape'] == [1, 3, 160, 192]
+    assert part['drift_vs_pytorch_fp32']['relative_error'] < 1e-4
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert '\n' not in err, err
+    return err
+
+
+def test_checkpoint_of_another_config(tmp_path, capsys):
+    from mmengine.runner import save_checkpoint
+    from pplc_vision.apis import build_model_from_config, load_config
+    model = build_model_from_config(load_config(CONFIG_05X))
+    ckpt = tmp_path / 'pplcnet_05x.pth'
+    save_checkpoint(model.state_dict(), str(ckpt))
+    assert latency_tool.main([CONFIG_1X, '--checkpoint', str(ckpt), '--iters', '1']) == 2
+    err = one_line_error(capsys)
+    assert f'checkpoint {ckpt} does not fit config {CONFIG_1X}' in err
+    assert 'shape mismatches' in err
+
+
+def test_engine_not_installed(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, 'onnxruntime', None)
+    assert latency_tool.main([CONFIG_05X, '--engine', 'onnxruntime', '--iters', '1']) == 2
+    assert "engine 'onnxruntime' is not installed" in one_line_error(capsys)
+
+
+def test_bad_shape_and_precision(capsys):
+    assert latency_tool.main([CONFIG_05X, '--shape', '0', '224', '--iters', '1']) == 2
+    assert 'input shape must be 4 positive sizes' in one_line_error(capsys)
+    assert latency_tool.main([CONFIG_05X, '--engine', 'pytorch', '--precision', 'int8']) == 2
+    assert "engine 'pytorch' does not run int8" in one_line_error(capsys)
+
+
+class NeedsEvenSize(nn.Module):
+    """Adds a 2x-upsampled half-resolution map to its input: odd sizes cannot work."""
+
+    def forward(self, x):
+        return x + nn.functional.interpolate(x[:, :, ::2, ::2], scale_factor=2)
+
+
+def test_shape_the_model_cannot_take():
+    check_input_shape(NeedsEvenSize(), (1, 3, 64, 64), 'even.py')
+    with pytest.raises(ValueError, match=r'even.py cannot take input shape \(1, 3, 63, 64\) '
+                       r'\(H x W = 63 x 64\): RuntimeError'):
+        check_input_shape(NeedsEvenSize(), (1, 3, 63, 64), 'even.py')
+
+
+def test_time_calls_statistics_and_progress(capsys):
+    stats = time_calls(lambda: sum(range(1000)), warmup=2, iters=20, progress=True)
+    assert stats.iters == 20
+    assert stats.min <= stats.median <= stats.p90 <= stats.p99 <= stats.max
+    assert 'latency' in capsys.readouterr().err  # the bar's label, drawn on stderr
+    assert LatencyStats.from_times([0.001, 0.003]).median == pytest.approx(2.0)
+    with pytest.raises(ValueError):
+        time_calls(lambda: None, warmup=0, iters=0)
+
+
+def test_a_figure_without_precision_is_refused():
+    with pytest.raises(ValueError, match='precision'):
+        time_engine(lambda x: x, np.zeros((1, 3, 8, 8), np.float32), 0, 1)
+
+
+def test_detector_network_and_end_to_end_are_timed_apart(tmp_path):
+    config = os.path.join(ROOT, 'configs', 'det', 'picodet_pplcnet_0.5x_coco.py')
+    if not os.path.isfile(config):
+        pytest.skip(f'{config} is not in this checkout yet')
+    out = tmp_path / 'det.json'
+    rc = latency_tool.main([config, '--shape', '128', '128', '--engine', 'onnxruntime',
+                            '--warmup', '0', '--iters', '1', '--drift-images', '1',
+                            '--json', str(out)])
+    assert rc == 0
+    parts = {p['part']: p for p in json.loads(out.read_text())['results']}
+    assert set(parts) == {'network', 'end_to_end', 'pipeline'}
+    assert parts['network']['drift_vs_pytorch_fp32']['relative_error'] < 1e-4
+    assert parts['end_to_end']['engine'] == 'onnxruntime'
+    assert 'nms' in parts['end_to_end']['includes']
+    assert parts['pipeline']['engine'] == 'pytorch'
+    assert latency_tool.main([config, '--precision', 'int8', '--engine', 'openvino']) == 2

@@ -1,0 +1,69 @@
+"""Calibration images, BatchNorm re-estimation and int8 quantisation inputs."""
+import cv2
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from pplc_vision.deploy.quantize import (load_images, quantize_onnx, random_crops,
+                                         recalibrate_batchnorm)
+
+
+def test_images_from_a_folder(tmp_path):
+    (tmp_path / 'sub').mkdir()
+    img = np.zeros((20, 30, 3), np.uint8)
+    img[..., 2] = 255  # red in BGR
+    cv2.imwrite(str(tmp_path / 'a.png'), img)
+    cv2.imwrite(str(tmp_path / 'sub' / 'b.jpg'), img)
+    (tmp_path / 'notes.txt').write_text('not an image')
+    images = load_images(str(tmp_path))
+    assert len(images) == 2
+    assert images[0].shape == (20, 30, 3) and images[0][0, 0, 0] > 200  # RGB order
+
+
+def test_folder_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match='is not a folder'):
+        load_images(str(tmp_path / 'missing'))
+    with pytest.raises(ValueError, match='no .*png.* file in'):
+        load_images(str(tmp_path))
+    (tmp_path / 'broken.png').write_bytes(b'not a png')
+    with pytest.raises(ValueError, match='cannot decode .*broken.png'):
+        load_images(str(tmp_path))
+
+
+def test_crops_are_normalised_and_reproducible(real_photos):
+    a = random_crops(real_photos, 6, (48, 64), seed=3)
+    b = random_crops(real_photos, 6, (48, 64), seed=3)
+    c = random_crops(real_photos, 6, (48, 64), seed=4)
+    assert a.shape == (6, 3, 48, 64) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert -3 < a.mean() < 3 and 0.3 < a.std() < 3
+
+
+def test_batchnorm_statistics_are_those_of_the_images():
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)).eval()
+    batches = [torch.randn(4, 3, 8, 8) * 3 + 1 for _ in range(3)]
+    assert recalibrate_batchnorm(net, batches) == 1
+    assert not net.training
+    feats = torch.cat([net[0](b) for b in batches]).detach()
+    torch.testing.assert_close(net[1].running_mean, feats.mean((0, 2, 3)), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(net[1].running_var, feats.var((0, 2, 3)), rtol=2e-2, atol=1e-4)
+    assert net[1].momentum == 0.1  # restored
+
+
+def test_quantize_checks_its_inputs(tmp_path):
+    pytest.importorskip('onnxruntime')
+    from pplc_vision.deploy.export import export_onnx
+    path = export_onnx(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()).eval(),
+                       torch.zeros(2, 3, 8, 8), str(tmp_path / 'm.onnx'))
+    with pytest.raises(ValueError, match='calibration method must be one of'):
+        quantize_onnx(path, str(tmp_path / 'q.onnx'), np.zeros((2, 3, 8, 8), np.float32),
+                      method='kl')
+    with pytest.raises(ValueError, match='fewer than the model batch size 2'):
+        quantize_onnx(path, str(tmp_path / 'q.onnx'), np.zeros((1, 3, 8, 8), np.float32))
+    out = quantize_onnx(path, str(tmp_path / 'q.onnx'),
+                        np.random.default_rng(0).normal(size=(4, 3, 8, 8)).astype(np.float32))
+    import onnx
+    ops = {n.op_type for n in onnx.load(out).graph.node}
+    assert 'QuantizeLinear' in ops and 'DequantizeLinear' in ops

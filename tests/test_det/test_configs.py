@@ -1,0 +1,104 @@
+"""Every detection config builds, predicts, and trains a few steps on CPU with a falling loss."""
+import numpy as np
+import pytest
+import torch
+from mmengine.optim import build_optim_wrapper
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
+
+from det_helpers import ALL_CONFIGS, CSPPAN_CONFIGS, PAPER_CONFIGS, demo_batch
+
+
+@pytest.mark.parametrize('name', PAPER_CONFIGS)
+def test_paper_config_follows_recipe(load_cfg, name):
+    cfg = load_cfg(name)
+    assert cfg.default_scope == 'mmdet' and 'pplc_vision' in cfg.custom_imports.imports
+    assert cfg.model.bbox_head.num_classes == 80 and cfg.model.bbox_head.reg_max == 7
+    assert cfg.train_dataloader.batch_size == 56 and cfg.auto_scale_lr.base_batch_size == 224
+    opt = cfg.optim_wrapper
+    assert opt.optimizer.lr == 0.3 and opt.optimizer.momentum == 0.9
+    assert opt.optimizer.weight_decay == 4e-5 and opt.paramwise_cfg.norm_decay_mult == 0
+    assert cfg.train_cfg.max_epochs == 280
+    warmup, cosine = cfg.param_scheduler
+    assert (warmup.start_factor, warmup.end, warmup.by_epoch) == (0.1, 300, False)
+    assert cosine.type == 'CosineAnnealingLR' and cosine.T_max == 280
+    ema = [h for h in cfg.custom_hooks if h.type == 'PeriodicResetEMAHook'][0]
+    assert (ema.decay, ema.reset_interval) == (0.9998, 40)
+    resize = cfg.model.data_preprocessor.batch_augments[0]
+    assert (resize.random_size_range, resize.interval) == ((352, 480), 1)
+    test_resize = [t for t in cfg.test_dataloader.dataset.pipeline if t.type == 'Resize'][0]
+    assert test_resize.scale == (416, 416) and test_resize.interpolation == 'bicubic'
+    assert cfg.data_root == 'data/coco/'
+
+
+@pytest.mark.parametrize('name', CSPPAN_CONFIGS)
+def test_csppan_config_follows_later_picodet(load_cfg, name):
+    cfg = load_cfg(name)
+    assert cfg.model.neck.type == 'PicoCSPPAN' and cfg.model.neck.extra_level
+    head = cfg.model.bbox_head
+    assert head.type == 'PicoVFLHead' and head.stacked_convs == 4
+    assert head.anchor_generator.strides == [8, 16, 32, 64]
+    assert (head.loss_cls.alpha, head.loss_cls.gamma, head.loss_cls.iou_weighted) == \
+        (0.75, 2.0, True)
+    assert head.loss_bbox.loss_weight == 2.0 and head.loss_dfl.loss_weight == 0.25
+    assigner = cfg.model.train_cfg.assigner
+    assert (assigner.type, assigner.candidate_topk, assigner.center_radius,
+            assigner.iou_weight) == ('PicoSimOTAAssigner', 10, 2.5, 6.0)
+    assert cfg.optim_wrapper.optimizer.lr == 0.4 and cfg.train_cfg.max_epochs == 300
+
+
+def test_csppan_1_5x_size_matches_paddledetection(load_cfg):
+    """PaddleDetection's PicoDet-LCNet-1.5x has 3.10M parameters."""
+    model = MODELS.build(load_cfg(CSPPAN_CONFIGS[0]).model)
+    params = sum(p.numel() for p in model.parameters())
+    assert params == pytest.approx(3.10e6, rel=0.01)
+
+
+@pytest.mark.parametrize('name', ALL_CONFIGS)
+def test_config_builds_and_predicts(load_cfg, name):
+    cfg = load_cfg(name)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.eval()
+    backbone = model.backbone
+    assert [backbone.out_channels[i] for i in cfg.model.backbone.out_indices] == \
+        list(cfg.model.neck.in_channels)
+    img = torch.randint(0, 256, (3, 200, 300), dtype=torch.uint8)
+    sample = DetDataSample(metainfo=dict(img_shape=(200, 300), ori_shape=(200, 300),
+                                         scale_factor=(1.0, 1.0)))
+    data = model.data_preprocessor(dict(inputs=[img], data_samples=[sample]), False)
+    assert data['inputs'].shape[-2:] == (224, 320)  # padded to a multiple of 32
+    with torch.no_grad():
+        result = model(**data, mode='predict')[0]
+    pred = result.pred_instances
+    assert len(pred) <= 100
+    assert pred.bboxes.shape == (len(pred), 4) and torch.isfinite(pred.bboxes).all()
+    if len(pred):
+        assert pred.labels.max() < cfg.model.bbox_head.num_classes
+
+
+@pytest.mark.parametrize('name', ALL_CONFIGS)
+def test_config_trains_a_few_steps(load_cfg, demo_coco, name):
+    cfg = load_cfg(name)
+    cfg.model.bbox_head.num_classes = 3
+    # smaller images keep the test fast: fixed 256 x 256 instead of a random 352..480 size
+    cfg.model.data_preprocessor.batch_augments = None
+    for t in cfg.train_dataloader.dataset.get('pipeline') or \
+            cfg.train_dataloader.dataset.dataset.pipeline:
+        if t.type == 'Resize':
+            t.scale = (256, 256)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    cfg.optim_wrapper.optimizer.lr = 0.01  # the recipe's lr scaled for a batch of 2
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    norm_groups = [g for g in optim.optimizer.param_groups if g['params'][0].dim() == 1]
+    assert any(g['weight_decay'] == 0 for g in norm_groups)  # no decay on BN
+    batch = model.data_preprocessor(demo_batch(cfg, demo_coco), True)
+    losses = []
+    for _ in range(12):
+        loss, log_vars = model.parse_losses(model(**batch, mode='loss'))
+        optim.update_params(loss)
+        losses.append(float(loss))
+    assert np.isfinite(losses).all(), losses
+    assert np.mean(losses[-3:]) < losses[0], losses  # GFL's QFL term can rise at first

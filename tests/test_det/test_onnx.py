@@ -1,0 +1,101 @@
+"""ONNX export of a PicoDet config: onnxruntime gives PyTorch's boxes, with and without NMS."""
+import numpy as np
+import pytest
+import torch
+from mmdet.registry import MODELS
+
+from det_helpers import PAPER_CONFIGS
+
+ort = pytest.importorskip('onnxruntime')
+
+from pplc_vision.deploy import export_onnx, onnxruntime_session  # noqa: E402
+from pplc_vision.deploy.detection import DetectorExportWrapper  # noqa: E402
+
+SIZE = 256
+
+
+def normalised(model, img):
+    pre = model.data_preprocessor
+    return (img - pre.mean.view(1, -1, 1, 1)) / pre.std.view(1, -1, 1, 1)
+
+
+def varied_detector(cfg, img):
+    """A detector whose class logits on ``img`` spread around -2 with std 1.5 (a fresh init
+    scores everything about 0.01, where NMS order is down to rounding)."""
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.eval()
+    head = model.bbox_head
+    outs = {}
+    hooks = [pred.register_forward_hook(lambda mod, inp, out: outs.__setitem__(mod, out))
+             for pred in head.gfl_preds]
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(module.weight)
+        head(model.extract_feat(normalised(model, img)))
+        for hook in hooks:
+            hook.remove()
+        for pred in head.gfl_preds:
+            logits = outs[pred][:, :head.num_classes]
+            scale = 1.5 / float(logits.std())
+            pred.weight.mul_(scale)
+            pred.bias.mul_(scale)
+            pred.bias[:head.num_classes] += -2.0 - float(logits.mean()) * scale
+    return model
+
+
+def mmdet_predictions(model, img):
+    """mmdet's own post-processing (GFLHead.predict_by_feat) on the same normalised input."""
+    with torch.no_grad():
+        feats = model.extract_feat(normalised(model, img))
+        return model.bbox_head.predict_by_feat(
+            *model.bbox_head(feats), cfg=model.bbox_head.test_cfg, rescale=False,
+            batch_img_metas=[dict(img_shape=img.shape[-2:], scale_factor=(1.0, 1.0))])[0]
+
+
+def match(boxes_a, labels_a, boxes_b, labels_b, atol):
+    """Every detection of A has one of B with the same label and the same box within atol."""
+    for box, label in zip(boxes_a, labels_a):
+        same = (labels_b == label) & np.all(np.abs(boxes_b - box) <= atol, axis=1)
+        assert same.any(), f'no match for label {label} box {box}'
+
+
+@pytest.mark.parametrize('name', PAPER_CONFIGS[:2])
+def test_onnx_parity_with_and_without_nms(load_cfg, name, tmp_path):
+    cfg = load_cfg(name)
+    img = torch.rand(1, 3, SIZE, SIZE) * 255
+    model = varied_detector(cfg, img)
+
+    raw = DetectorExportWrapper(model, with_nms=False).eval()
+    with torch.no_grad():
+        boxes, scores = raw(img)
+    # keep about 40 candidates: fewer than max_per_img, so no cut through near-equal scores
+    model.bbox_head.test_cfg['score_thr'] = float(scores.flatten().topk(40).values[-1])
+    path = export_onnx(raw, img, str(tmp_path / 'raw.onnx'), output_names=('boxes', 'scores'))
+    ort_boxes, ort_scores = onnxruntime_session(path, threads=2).run(None, {'input': img.numpy()})
+    np.testing.assert_allclose(ort_boxes, boxes.numpy(), atol=1e-3)
+    np.testing.assert_allclose(ort_scores, scores.numpy(), atol=1e-5)
+
+    wrapped = DetectorExportWrapper(model, with_nms=True).eval()
+    with torch.no_grad():
+        t_boxes, t_scores, t_labels = wrapped(img)
+    want = mmdet_predictions(model, img)
+    assert 0 < len(want) < 100 and len(t_boxes) == len(want)
+    torch.testing.assert_close(t_boxes, want.bboxes)  # the wrapper is mmdet's post-processing
+    assert torch.equal(t_labels, want.labels)
+
+    path = export_onnx(wrapped, img, str(tmp_path / 'nms.onnx'),
+                       output_names=('boxes', 'scores', 'labels'))
+    o_boxes, o_scores, o_labels = onnxruntime_session(path, threads=2).run(
+        None, {'input': img.numpy()})
+    assert o_boxes.shape == (len(want), 4) and o_labels.dtype == np.int64
+    match(o_boxes, o_labels, want.bboxes.numpy(), want.labels.numpy(), atol=1e-2)
+    match(want.bboxes.numpy(), want.labels.numpy(), o_boxes, o_labels, atol=1e-2)
+    np.testing.assert_allclose(np.sort(o_scores), np.sort(want.scores.numpy()), atol=1e-5)
+
+
+def test_nms_graph_takes_batch_one(load_cfg):
+    model = MODELS.build(load_cfg(PAPER_CONFIGS[0]).model).eval()
+    with pytest.raises(ValueError, match='batch 1'):
+        DetectorExportWrapper(model, with_nms=True)(torch.rand(2, 3, 64, 64))

@@ -1,0 +1,64 @@
+"""The Table 5 configs: they build, have the paper's recipe, the right strides, and train."""
+import math
+
+import pytest
+import torch
+from conftest import SEG_CONFIGS, load_seg_config, small_training_config
+from mmengine.runner import Runner
+
+from pplc_vision.apis import build_model_from_config
+
+
+@pytest.mark.parametrize('name', SEG_CONFIGS)
+def test_config_builds_with_strides_and_logits(name):
+    cfg = load_seg_config(name)
+    model = build_model_from_config(cfg)
+    head = cfg.model.decode_head
+    assert model.backbone.out_indices == (1, 4)
+    assert [model.backbone.out_channels[i] for i in (1, 4)] == \
+        [head.c1_in_channels, head.in_channels]
+    x = torch.randn(1, 3, 128, 256)
+    with torch.no_grad():
+        low, deep = model.extract_feat(x)
+        logits = model.encode_decode(x, [dict(img_shape=(128, 256))])
+    assert low.shape[2:] == (128 // 4, 256 // 4)  # stride 4
+    assert deep.shape[2:] == (128 // 32, 256 // 32)  # stride 32
+    assert logits.shape == (1, 19, 128, 256)
+    assert not model.with_auxiliary_head
+
+
+@pytest.mark.parametrize('name', SEG_CONFIGS)
+def test_config_has_the_paper_recipe(name):
+    cfg = load_seg_config(name)
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == ('SGD', 0.01, 0.9, 4e-5)
+    (poly, ) = cfg.param_scheduler
+    assert (poly.type, poly.power, poly.end) == ('PolyLR', 0.9, 80000)
+    assert cfg.train_cfg.max_iters == 80000
+    assert cfg.train_dataloader.batch_size * 4 == cfg.auto_scale_lr.base_batch_size == 32
+    pipeline = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
+    assert pipeline['RandomCrop']['crop_size'] == (512, 1024)
+    assert pipeline['RandomFlip']['prob'] == 0.5
+    assert [s[0] / 2048 for s in pipeline['RandomChoiceResize']['scales']] == \
+        [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
+    head = cfg.model.decode_head
+    assert (head.channels, head.c1_channels, head.dropout_ratio, head.num_classes,
+            head.align_corners) == (256, 48, 0.1, 19, False)
+    assert cfg.model.get('auxiliary_head') is None
+    assert cfg.model.data_preprocessor.mean == cfg.model.data_preprocessor.std == [127.5] * 3
+    assert cfg.model.backbone.get('norm_cfg', dict(type='BN'))['type'] == 'BN'
+    assert cfg.sync_bn == 'torch'
+
+
+@pytest.mark.parametrize('name', SEG_CONFIGS)
+def test_one_training_step_on_cpu(name, tiny_cityscapes, tmp_path):
+    cfg = small_training_config(load_seg_config(name), tiny_cityscapes, tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    before = {k: v.detach().clone() for k, v in runner.model.state_dict().items()}
+    runner.train()
+    loss = runner.message_hub.get_scalar('train/loss').current()
+    assert math.isfinite(loss) and loss > 0
+    changed = [k for k, v in runner.model.state_dict().items()
+               if v.dtype.is_floating_point and not torch.equal(v, before[k])]
+    assert any(k.startswith('backbone.') for k in changed)
+    assert any(k.startswith('decode_head.') for k in changed)

@@ -1,0 +1,66 @@
+"""CPU latency of a config's network on one engine and precision (batch 1 by default).
+
+Usage:
+    python tools/analysis_tools/latency.py CONFIG [--checkpoint CKPT] [--shape H W] [--threads N]
+        [--engine pytorch|onnxruntime|openvino] [--precision fp32|bf16|int8] [--batch 1]
+        [--warmup 50] [--iters 300] [--json OUT]
+
+Prints median, p90, p99, min and max latency with the precision, the thread count, the CPU and
+the output drift against eager PyTorch fp32 on real images; --json writes all of it (library
+versions included). Detection and segmentation configs are also timed end to end.
+"""
+import argparse
+import sys
+
+from pplc_vision.benchmark.latency import benchmark_config, format_result, write_json
+from pplc_vision.apis import ToolError
+from pplc_vision.deploy.engines import ENGINES, PRECISIONS
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='config file')
+    parser.add_argument('--checkpoint', help='mmengine checkpoint of this config (default: '
+                        'random weights with BN statistics estimated on real images)')
+    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'), default=(224, 224),
+                        help='input height and width (default 224 224)')
+    parser.add_argument('--threads', type=int, default=2, help='CPU threads (default 2)')
+    parser.add_argument('--engine', choices=ENGINES, default='pytorch')
+    parser.add_argument('--precision', choices=PRECISIONS, default='fp32')
+    parser.add_argument('--batch', type=int, default=1)
+    parser.add_argument('--warmup', type=int, default=50, help='untimed runs first (default 50)')
+    parser.add_argument('--iters', type=int, default=300, help='timed runs (default 300)')
+    parser.add_argument('--json', metavar='OUT', help='write the full result as JSON')
+    parser.add_argument('--no-fuse', action='store_true',
+                        help='keep BatchNorms unfused (eager PyTorch baseline)')
+    parser.add_argument('--calib-dir', help='folder of real images for BN statistics, int8 '
+                        'calibration and drift (default: scikit-image photos)')
+    parser.add_argument('--drift-images', type=int, default=32,
+                        help='real-image crops on which drift vs. fp32 is measured')
+    parser.add_argument('--network-only', action='store_true',
+                        help='detection/segmentation: skip the end-to-end timing')
+    parser.add_argument('--workdir', help='keep the exported ONNX files here')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        report = benchmark_config(
+            args.config, args.checkpoint, args.shape, args.threads, args.engine,
+            args.precision, args.batch, args.warmup, args.iters, fuse=not args.no_fuse,
+            calib_dir=args.calib_dir, drift_images=args.drift_images,
+            end_to_end=not args.network_only, workdir=args.workdir)
+    except (ToolError, ValueError, FileNotFoundError, ImportError, KeyError) as e:
+        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f'latency.py: error: {message}', file=sys.stderr)
+        return 2
+    print(format_result(report))
+    if args.json:
+        write_json(report, args.json)
+        print(f'wrote {args.json}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Reproduce the latency columns of the paper's Tables 2 to 5 (and the Paddle Inference
+comparison) on this machine, and write them into docs/benchmarks.md.
+
+Usage:
+    python tools/analysis_tools/reproduce_tables.py [--tables paddle table2 table3 table4 table5]
+        [--engines pytorch:fp32 openvino:fp32 openvino:bf16 openvino:int8] [--threads 2]
+        [--warmup 30] [--iters 200] [--doc docs/benchmarks.md] [--json OUT]
+
+Each table's rows are measured in one run (params, MACs, latency per engine and precision) and
+printed beside the paper's values and latency ratios. "paddle" times PaddleClas' PPLCNet_x1_0
+on Paddle Inference + oneDNN against our engines with the same weights (skipped with a message
+when paddlepaddle is not installed).
+"""
+import argparse
+import json
+import os
+import sys
+
+try:  # Paddle must be imported before torch: the other order slows Paddle Inference ~100x
+    import paddle  # noqa: F401
+except ImportError:
+    pass
+
+from pplc_vision.benchmark.tables import (all_tables, measure_table, paddle_comparison,
+                                          parse_engine_specs, render_paddle, render_table,
+                                          update_markdown_section)
+from pplc_vision.deploy.engines import EngineNotInstalled
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_ENGINES = ('pytorch:fp32', 'onnxruntime:fp32', 'openvino:fp32', 'openvino:bf16',
+                   'openvino:int8')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--tables', nargs='+',
+                        default=['paddle', 'table2', 'table3', 'table4', 'table5'],
+                        choices=sorted(all_tables()) + ['paddle'])
+    parser.add_argument('--engines', nargs='+', default=list(DEFAULT_ENGINES),
+                        help='ENGINE:PRECISION specs (default: %(default)s)')
+    parser.add_argument('--rows', nargs='+', help='only these row names')
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--warmup', type=int, default=30)
+    parser.add_argument('--iters', type=int, default=200)
+    parser.add_argument('--seg-warmup', type=int, default=3, help='Table 5 warm-up runs')
+    parser.add_argument('--seg-iters', type=int, default=20, help='Table 5 timed runs')
+    parser.add_argument('--calib-dir', help='real images (default: scikit-image photos)')
+    parser.add_argument('--doc', help='markdown file whose sections are rewritten '
+                        '(e.g. docs/benchmarks.md); nothing is written without it')
+    parser.add_argument('--json', help='write all measurements as JSON')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        engines = parse_engine_specs(args.engines)
+    except ValueError as e:
+        print(f'reproduce_tables.py: error: {e}', file=sys.stderr)
+        return 2
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    everything = {}
+    for key in args.tables:
+        if key == 'paddle':
+            try:
+                result = paddle_comparison(engines, args.threads, args.warmup, args.iters,
+                                           calib_dir=args.calib_dir, log=log)
+            except EngineNotInstalled as e:
+                print(f'paddle comparison skipped: {e}', file=sys.stderr)
+                continue
+            text = render_paddle(result)
+        else:
+            slow = key == 'table5'  # 1024x2048 segmenters: about a second per run
+            result = measure_table(all_tables()[key], engines, args.threads,
+                                   args.seg_warmup if slow else args.warmup,
+                                   args.seg_iters if slow else args.iters,
+                                   calib_dir=args.calib_dir, root=ROOT, rows=args.rows, log=log)
+            text = render_table(result)
+        everything[key] = result
+        print(text + '\n')
+        if args.doc:
+            update_markdown_section(args.doc, key, text)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(everything, f, indent=2)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
