@@ -1,26 +1,16 @@
-_base_ = [
-    '../_base_/models/pplcnet_cls.py',
-    '../_base_/datasets/imagenet_bs256_pplcnet.py',
-    '../_base_/schedules/imagenet_pplcnet_360e.py',
-    '../_base_/default_runtime_cls.py',
-]
-# PP-LCNet-2.5x on ImageNet-1k (paper Table 2; PaddleClas PPLCNet_x2_5.yaml).
+_base_ = './pplcnet_1x_in1k.py'
+# PP-LCNet-2.5x on ImageNet-1k (paper Table 2; PaddleClas PPLCNet_x2_5.yaml). Data, batch, schedule
+# and the rest of the recipe come from pplcnet_1x_in1k.py: change data_root etc. there.
 
 # ==================== parameters that often need to be modified ====================
-data_root = 'data/imagenet/'  # ImageNet-1k folder layout, see data/README.md
 scale = 2.5  # width multiplier of the backbone
 last_channels = 1280  # backbone's last channels, make_divisible(512 * scale, 8): head input
-train_batch_size_per_gpu = 256  # x 8 GPUs = 2048, the paper's batch (see --auto-scale-lr)
-train_num_workers = 8
-base_lr = 0.8  # for a total batch of 2048
 weight_decay = 4e-05  # PaddleClas: 4e-5 for 1.5x, 2x, 2.5x
-max_epochs = 360
-# Converted PaddleClas weights (tools/model_converters/paddle2pplcnet.py writes an mmengine
-# checkpoint with backbone.* and head.* keys), e.g. to evaluate or fine-tune them:
-load_from = None  # 'checkpoints/pplcnet_2.5x_in1k_paddle.pth'
+load_from = None  # 'checkpoints/pplcnet_2.5x_in1k_paddle.pth' (tools/model_converters)
 # ====================================================================================
 
 model = dict(backbone=dict(scale=scale), head=dict(in_channels=last_channels))
+optim_wrapper = dict(optimizer=dict(weight_decay=weight_decay))
 
 # PaddleClas trains the 2.5x model with AutoAugment after the flip (PPLCNet_x2_5.yaml); the
 # paper's section 4.2 does not mention it. Pad value: ImageNet mean in BGR.
@@ -31,11 +21,4 @@ train_pipeline = [
     dict(type='AutoAugment', policies='imagenet', hparams=dict(pad_val=[104, 116, 124])),
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(
-    batch_size=train_batch_size_per_gpu,
-    num_workers=train_num_workers,
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(data_root=data_root))
-test_dataloader = dict(dataset=dict(data_root=data_root))
-optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))
-train_cfg = dict(max_epochs=max_epochs)
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
