@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from seg_helpers import REPO
 
 from pplc_vision.apis import run_train
 from pplc_vision.datasets.labelme_video import (DEBIAN_PACKAGE, convert_labelme_video,

@@ -3,7 +3,7 @@ import math
 
 import pytest
 import torch
-from conftest import SEG_CONFIGS, load_seg_config, small_training_config
+from seg_helpers import SEG_CONFIGS, load_seg_config, small_training_config
 from mmengine.runner import Runner
 
 from pplc_vision.apis import build_model_from_config

@@ -3,7 +3,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import write_tiny_cityscapes
+from seg_helpers import write_tiny_cityscapes
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 

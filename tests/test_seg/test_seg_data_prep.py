@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, load_seg_config
+from seg_helpers import REPO, load_seg_config
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 from PIL import Image

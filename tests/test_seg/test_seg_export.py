@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 import torch
-from conftest import load_seg_config
+from seg_helpers import load_seg_config
 
 from pplc_vision.apis import build_model_from_config
 from pplc_vision.deploy.export import onnxruntime_session
