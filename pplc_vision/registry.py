@@ -23,6 +23,13 @@ def scope_model_registry(scope: str):
     return MODELS
 
 
+def build_in_scope(cfg: dict, scope: str):
+    """Build ``cfg`` with ``scope``'s ``MODELS``, whatever default scope a Runner left behind."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope(scope):
+        return scope_model_registry(scope).build(cfg)
+
+
 def register_model(scopes: Sequence[str] = BACKBONE_SCOPES) -> Callable[[Type], Type]:
     """Class decorator: register a model class in the ``MODELS`` registry of every scope."""
 

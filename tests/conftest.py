@@ -16,10 +16,12 @@ def restore_default_scope():
     """Undo the default scope that a Runner (or ``init_default_scope``) sets in a test.
 
     mmengine keeps the last created ``DefaultScope`` as a process-wide current scope; left behind,
-    an ``'mmdet'`` scope makes a later ``mmpretrain`` build fail with a KeyError.
+    an ``'mmdet'`` scope makes a later ``mmpretrain`` build fail with a KeyError. Each test starts
+    with no default scope (a module-scoped fixture's Runner may have set one before this runs).
     """
     from mmengine.registry import DefaultScope
     saved = DefaultScope._instance_dict.copy()
+    DefaultScope._instance_dict.clear()
     yield
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(saved)

@@ -9,6 +9,7 @@ from mmpretrain.models.utils import make_divisible
 from torch import nn
 
 from ..models.backbones.pplcnet import PPLCNet, mask_to_str
+from ..registry import build_in_scope
 
 StateDict = Dict[str, torch.Tensor]
 # The scales of the paper's Table 2, tried in order when a checkpoint's scale is not given.
@@ -26,13 +27,12 @@ def build_pplcnet_classifier(scale: float,
                              se_blocks: Optional[Sequence[bool]] = None,
                              large_kernel_blocks: Optional[Sequence[bool]] = None) -> nn.Module:
     """The mmpretrain ``ImageClassifier`` that the ``configs/cls`` configs build."""
-    from mmpretrain.registry import MODELS
     backbone = dict(type='PPLCNet', scale=scale)
     if se_blocks is not None:
         backbone['se_blocks'] = mask_to_str(se_blocks)
     if large_kernel_blocks is not None:
         backbone['large_kernel_blocks'] = mask_to_str(large_kernel_blocks)
-    return MODELS.build(
+    return build_in_scope(
         dict(
             type='ImageClassifier',
             backbone=backbone,
@@ -42,7 +42,7 @@ def build_pplcnet_classifier(scale: float,
                 num_classes=num_classes,
                 in_channels=make_divisible(512 * scale, 8),
                 use_last_conv=use_last_conv,
-                last_conv_bias=last_conv_bias)))
+                last_conv_bias=last_conv_bias)), 'mmpretrain')
 
 
 def _short(items: Iterable[str], limit: int = 4) -> str:

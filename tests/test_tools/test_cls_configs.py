@@ -68,8 +68,11 @@ def test_leaf_configs_start_with_parameter_block():
             text = f.read()
         block = text.split('parameters that often need to be modified')[1]
         block = block.split('\n# ====')[0]  # up to the closing rule
-        for name in ('data_root', 'scale', 'train_batch_size_per_gpu', 'base_lr', 'max_epochs',
-                     'load_from'):
+        # the 1x config holds the recipe; the other scales inherit it and set their own widths
+        names = ('data_root', 'scale', 'train_batch_size_per_gpu', 'base_lr', 'max_epochs',
+                 'load_from') if scale == '1x' else ('scale', 'last_channels', 'weight_decay',
+                                                     'load_from')
+        for name in names:
             assert re.search(rf'^{name} = ', block, re.M), (scale, name)
 
 
