@@ -81,6 +81,7 @@ def main(argv=None) -> int:
         if args.doc:
             update_markdown_section(args.doc, key, text)
     if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, 'w') as f:
             json.dump(everything, f, indent=2)
     return 0
