@@ -7,6 +7,8 @@ Output: logits ``(N, num_classes)``, or softmax scores.
 import torch
 from torch import nn
 
+from .preprocess import PreprocessInGraph
+
 
 class ClassifierExportWrapper(nn.Module):
     """``forward(images) -> logits | scores`` of an mmpretrain ``ImageClassifier``."""
@@ -19,19 +21,9 @@ class ClassifierExportWrapper(nn.Module):
                                 f' got {type(classifier).__name__} without `{attr}`')
         self.classifier = classifier.eval()
         self.softmax = softmax
-        pre = classifier.data_preprocessor
-        self.swap_channels = bool(getattr(pre, 'to_rgb', False))
-        if getattr(pre, '_enable_normalize', False):
-            self.register_buffer('mean', pre.mean.detach().clone().view(1, -1, 1, 1))
-            self.register_buffer('std', pre.std.detach().clone().view(1, -1, 1, 1))
-        else:
-            self.mean = self.std = None
+        self.preprocess = PreprocessInGraph(classifier.data_preprocessor)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = images.float()
-        if self.swap_channels:
-            x = x[:, [2, 1, 0], ...]
-        if self.mean is not None:
-            x = (x - self.mean) / self.std
+        x = self.preprocess(images)
         logits = self.classifier.head(self.classifier.extract_feat(x))
         return logits.softmax(dim=1) if self.softmax else logits

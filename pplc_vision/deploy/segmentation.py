@@ -12,6 +12,7 @@ from mmseg.models.utils import resize
 from torch import nn
 
 from .export import DEFAULT_OPSET, export_onnx
+from .preprocess import PreprocessInGraph
 
 OUTPUTS = ('logits', 'labels')
 
@@ -40,20 +41,11 @@ class SegmentorExportWrapper(nn.Module):
         self.output = output
         self.normalize = normalize
         self.align_corners = segmentor.decode_head.align_corners
-        pre = getattr(segmentor, 'data_preprocessor', None)
-        self.swap_channels = bool(normalize and getattr(pre, 'channel_conversion', False))
-        if normalize and getattr(pre, '_enable_normalize', False):
-            self.register_buffer('mean', pre.mean.detach().clone().view(1, -1, 1, 1))
-            self.register_buffer('std', pre.std.detach().clone().view(1, -1, 1, 1))
-        else:
-            self.mean = self.std = None
+        self.preprocess = PreprocessInGraph(getattr(segmentor, 'data_preprocessor', None),
+                                            enabled=normalize)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = images.float()
-        if self.swap_channels:
-            x = x[:, [2, 1, 0], ...]
-        if self.mean is not None:
-            x = (x - self.mean) / self.std
+        x = self.preprocess(images)
         logits = self.segmentor.decode_head(self.segmentor.extract_feat(x))
         logits = resize(logits, size=x.shape[2:], mode='bilinear',
                         align_corners=self.align_corners)
