@@ -1,0 +1,4 @@
+_base_ = '../pplcnet_0.5x_in1k.py'
+# Paper Table 7: 5x5 depthwise kernels on every block.
+
+model = dict(backbone=dict(large_kernel_blocks='1111111111111'))
