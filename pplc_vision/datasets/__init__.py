@@ -1,7 +1,11 @@
-"""Datasets and data preparation: the checked Cityscapes-layout dataset (registered in mmseg),
-and the demo data converters."""
+"""Datasets and data preparation: checked datasets (Cityscapes layout in mmseg, COCO files in
+mmdet, ImageNet-layout folders and in-memory Fashion-MNIST in mmpretrain) and the demo data
+converters."""
 from .cityscapes import CityscapesLayoutDataset
 from .coco_file import CocoFileDataset, CocoFileMetric  # noqa: F401  (mmdet scope)
+from .fashion_mnist_idx import FashionMNISTIdx  # noqa: F401  (mmpretrain scope)
+from .image_folder import (CheckedImageFolder, CheckedImageNet,  # noqa: F401  (mmpretrain)
+                           LoadImageChecked)
 from .seg_transforms import LoadCheckedAnnotations
 
 __all__ = ['CityscapesLayoutDataset', 'LoadCheckedAnnotations']

@@ -1,0 +1,10 @@
+_base_ = './ssld_pplcnet_1x_in1k.py'
+# PP-LCNet-0.5x distilled SSLD-style (paper Table 2, 0.5x*: 66.10 top-1, the paper's). Teacher,
+# data and recipe come from ssld_pplcnet_1x_in1k.py (PaddleClas has no 0.5x SSLD yaml).
+
+# ==================== parameters that often need to be modified ====================
+scale = 0.5  # width multiplier of the student's backbone
+last_channels = 256  # make_divisible(512 * scale, 8): head input
+# ====================================================================================
+
+model = dict(backbone=dict(scale=scale), head=dict(in_channels=last_channels))

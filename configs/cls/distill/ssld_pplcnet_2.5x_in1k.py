@@ -1,0 +1,18 @@
+_base_ = './ssld_pplcnet_1x_in1k.py'
+# PP-LCNet-2.5x distilled SSLD-style (paper Table 2, 2.5x*: 80.82 top-1, the paper's;
+# PaddleClas PPLCNet_x2_5_ssld.yaml: 100 epochs, lr 0.2 for a batch of 1024, L2 4e-5, dropout
+# 0.2, crop + flip only). Teacher and data come from ssld_pplcnet_1x_in1k.py.
+
+# ==================== parameters that often need to be modified ====================
+scale = 2.5  # width multiplier of the student's backbone
+last_channels = 1280  # make_divisible(512 * scale, 8): head input
+base_lr = 0.4  # for a total batch of 2048
+weight_decay = 4e-05
+max_epochs = 100
+dropout_rate = 0.2
+# ====================================================================================
+
+model = dict(backbone=dict(scale=scale),
+             head=dict(in_channels=last_channels, dropout_rate=dropout_rate))
+optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))
+train_cfg = dict(max_epochs=max_epochs)

@@ -1,0 +1,120 @@
+"""Classification data in the ImageNet folder layout, checked: one-line errors instead of
+warnings, bare assertions or errors deep inside the data pipeline.
+
+mmpretrain's ``CustomDataset`` / ``ImageNet`` only *warn* about a class folder without images
+(the class keeps its label index but gets no samples, so it is silently never learnt), assert on
+a class-count mismatch, and an undecodable image stops training with
+``AssertionError: failed to load image`` or an OpenCV error from a loader worker. Here:
+
+- :class:`CheckedImageNet` / :class:`CheckedImageFolder`: the image folder must exist; the number
+  of class folders must equal the number of classes; a class with no image (empty folder, or no
+  line in ``meta/<split>.txt``) and a label outside ``0..num_classes-1`` are errors naming the
+  folder or file (``allow_empty_classes=True`` accepts empty classes);
+- :class:`LoadImageChecked`: ``LoadImageFromFile`` whose missing or undecodable file is a
+  one-line error naming the path and its size.
+"""
+import os.path as osp
+from collections import Counter
+from typing import List, Optional
+
+from mmcv.transforms import LoadImageFromFile
+from mmpretrain.datasets import CustomDataset, ImageNet
+from mmpretrain.datasets.custom import find_folders, get_samples
+from mmpretrain.registry import DATASETS, TRANSFORMS
+
+
+class ClassFolderChecks:
+    """Checks shared by the checked datasets (a mixin over mmpretrain's ``CustomDataset``)."""
+
+    allow_empty_classes: bool = False
+
+    def _find_samples(self) -> list:
+        name = type(self).__name__
+        root = self.img_prefix
+        if not osp.isdir(root):
+            raise FileNotFoundError(
+                f'{name}: image folder {root!r} does not exist (data_root {self.data_root!r}); '
+                'expected <class>/<image> folders or meta/<split>.txt (data/README.md)')
+        if not self.with_label:
+            return super()._find_samples()
+        folders, folder_to_idx = find_folders(root)
+        if self.CLASSES is not None and len(folders) != len(self.CLASSES):
+            raise ValueError(f'{name}: {root!r} has {len(folders)} class folders, expected '
+                             f'{len(self.CLASSES)} (one per class of metainfo)')
+        samples, empty = get_samples(root, folder_to_idx, is_valid_file=self.is_valid_file)
+        if empty and not self.allow_empty_classes:
+            raise ValueError(
+                f'{name}: class folder {osp.join(root, sorted(empty)[0])!r} has no images '
+                f'({len(empty)} of {len(folders)} class folders empty; image extensions: '
+                f'{", ".join(sorted(self.extensions))})')
+        if not samples:
+            raise FileNotFoundError(f'{name}: no images under {root!r}')
+        self.folder_to_idx = folder_to_idx
+        if self.CLASSES is None:
+            self._metainfo['classes'] = tuple(folders)
+        return samples
+
+    def load_data_list(self) -> List[dict]:
+        data_list = super().load_data_list()
+        if not self.with_label or self.CLASSES is None:
+            return data_list
+        source = self.ann_file or self.img_prefix
+        num_classes = len(self.CLASSES)
+        counts = Counter(info['gt_label'] for info in data_list)
+        bad = sorted(label for label in counts if not 0 <= label < num_classes)
+        if bad:
+            raise ValueError(f'{type(self).__name__}: {source!r} has labels {bad[:5]} outside '
+                             f'0..{num_classes - 1} ({num_classes} classes)')
+        empty = [i for i in range(num_classes) if i not in counts]
+        if empty and not self.allow_empty_classes:
+            raise ValueError(f'{type(self).__name__}: {source!r} has no image of {len(empty)} of '
+                             f'the {num_classes} classes, first: label {empty[0]} '
+                             f'({self.CLASSES[empty[0]]!r})')
+        return data_list
+
+
+@DATASETS.register_module()
+class CheckedImageFolder(ClassFolderChecks, CustomDataset):
+    """mmpretrain's ``CustomDataset`` with the checks of this module.
+
+    Args:
+        allow_empty_classes: Accept classes without images (mmpretrain's behaviour: a warning).
+        **kwargs: ``CustomDataset`` arguments.
+    """
+
+    def __init__(self, *args, allow_empty_classes: bool = False, **kwargs) -> None:
+        self.allow_empty_classes = allow_empty_classes
+        super().__init__(*args, **kwargs)
+
+
+@DATASETS.register_module()
+class CheckedImageNet(ClassFolderChecks, ImageNet):
+    """mmpretrain's ``ImageNet`` (folder or ``meta/<split>.txt`` layout) with the checks of this
+    module.
+
+    Args:
+        allow_empty_classes: Accept classes without images (mmpretrain's behaviour: a warning).
+        **kwargs: ``ImageNet`` arguments.
+    """
+
+    def __init__(self, *args, allow_empty_classes: bool = False, **kwargs) -> None:
+        self.allow_empty_classes = allow_empty_classes
+        super().__init__(*args, **kwargs)
+
+
+@TRANSFORMS.register_module()
+class LoadImageChecked(LoadImageFromFile):
+    """``LoadImageFromFile`` whose missing or undecodable image is a one-line error."""
+
+    def transform(self, results: dict) -> Optional[dict]:
+        path = results['img_path']
+        try:
+            out = super().transform(results)
+        except FileNotFoundError:
+            raise FileNotFoundError(f'image {path!r} does not exist') from None
+        except Exception:  # decoders fail with AssertionError, cv2.error, OSError, ...
+            size = osp.getsize(path) if osp.isfile(path) else 0
+            reason = 'empty file' if size == 0 else 'corrupt or not an image'
+            raise ValueError(f'cannot decode image {path!r} ({size} bytes): {reason}; replace '
+                             'or remove the file') from None
+        return out
