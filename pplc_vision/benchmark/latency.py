@@ -336,17 +336,20 @@ def end_to_end_step(model: torch.nn.Module, cfg, image: np.ndarray) -> Callable[
 def time_end_to_end(model: torch.nn.Module, cfg, image: np.ndarray, threads: int,
                     warmup: int, iters: int, fuse: bool = True,
                     progress: Optional[bool] = None) -> Dict[str, Any]:
-    """Time :func:`end_to_end_step` in eager PyTorch fp32 (BN-fused when ``fuse``)."""
+    """Time :func:`end_to_end_step` in eager PyTorch fp32 (when ``fuse``: BN folded, then each
+    convolution and its activation as one oneDNN call)."""
     from ..deploy.fuse import deploy_model
+    from ..deploy.onednn import fuse_conv_activation
     deployed, _, folded = deploy_model(model) if fuse else (model, 0, 0)
     deployed.eval()
+    onednn_convs = fuse_conv_activation(deployed) if fuse else 0
     torch.set_num_threads(threads)
     step = end_to_end_step(deployed, cfg, image)
     stats = time_calls(step, warmup, iters, progress, desc='end to end')
     return dict(part='pipeline', engine='pytorch', precision='fp32', threads=threads,
                 includes='test pipeline (image resize) + normalisation + network + '
                 'NMS or logits resize, eager',
-                fused=fuse, folded_batchnorms=folded, batch=1,
+                fused=fuse, folded_batchnorms=folded, onednn_fused_convs=onednn_convs, batch=1,
                 image_shape=list(image.shape), warmup=warmup,
                 latency_ms=dataclasses.asdict(stats))
 

@@ -26,7 +26,8 @@ def export_config_onnx(config: str,
                        with_nms: bool = True,
                        seg_output: str = 'logits',
                        opset: int = DEFAULT_OPSET) -> str:
-    """Build ``config``'s model, load ``checkpoint`` strictly, export it to ``out`` (H, W = shape)."""
+    """Build ``config``'s model, load ``checkpoint`` strictly, export it to ``out``
+    (H, W = shape)."""
     cfg = Config.fromfile(config)
     scope = cfg.get('default_scope')
     if scope not in TASK_SCOPES:

@@ -4,10 +4,13 @@ paper comparison, Paddle Inference with oneDNN).
 Every engine takes a float32 ``(N, C, H, W)`` numpy array of the static shape it was built for
 and returns a tuple of numpy arrays, and states its precision (``fp32``, ``bf16`` or ``int8``):
 
-- ``pytorch``: the BN-fused, re-parameterised eager model; bf16 through CPU autocast.
-- ``onnxruntime``: the exported ONNX file; int8 is the statically quantised QDQ file.
+- ``pytorch``: the BN-fused, re-parameterised eager model; fp32 also runs each convolution with
+  its activation as one pre-packed oneDNN call (:mod:`pplc_vision.deploy.onednn`); bf16 through
+  CPU autocast.
+- ``onnxruntime``: the exported ONNX file; int8 is onnxruntime's statically quantised QDQ file.
 - ``openvino``: the same ONNX file compiled by OpenVINO's CPU plugin with an explicit
-  ``INFERENCE_PRECISION_HINT`` (OpenVINO picks bf16 by itself on CPUs that have it).
+  ``INFERENCE_PRECISION_HINT`` (OpenVINO picks bf16 by itself on CPUs that have it); int8 is
+  the NNCF-quantised OpenVINO IR (:mod:`pplc_vision.deploy.openvino_int8`).
 """
 import dataclasses
 import importlib
@@ -23,6 +26,8 @@ from torch import nn
 
 from .export import export_onnx, onnxruntime_session
 from .fuse import deploy_model
+from .onednn import fuse_conv_activation
+from .openvino_int8 import quantize_openvino
 from .quantize import quantize_onnx
 
 ENGINES = ('pytorch', 'onnxruntime', 'openvino')
@@ -117,7 +122,8 @@ class InferenceEngine:
 
 
 class PyTorchEngine(InferenceEngine):
-    """Eager PyTorch; ``fuse=True`` runs the re-parameterised, BN-folded copy of the module."""
+    """Eager PyTorch; ``fuse=True`` runs the re-parameterised, BN-folded copy of the module,
+    in fp32 with convolution + activation as single oneDNN calls."""
     name = 'pytorch'
 
     def __init__(self, module: nn.Module, precision: str = 'fp32',
@@ -125,11 +131,12 @@ class PyTorchEngine(InferenceEngine):
         super().__init__(precision, threads)
         module = as_tensor_module(module)
         self.fused = fuse
+        self.reparameterized = self.folded = self.onednn_convs = 0
         if fuse:
             module, self.reparameterized, self.folded = deploy_model(module)
-        else:
-            self.reparameterized = self.folded = 0
         module.eval()  # some modules' train() returns None (mmpretrain's MobileOne)
+        if fuse and precision == 'fp32':  # autocast (bf16) does not reach the oneDNN op
+            self.onednn_convs = fuse_conv_activation(module)
         self.module = module
         if threads is not None:
             torch.set_num_threads(threads)
@@ -143,7 +150,8 @@ class PyTorchEngine(InferenceEngine):
 
     def info(self) -> Dict[str, Any]:
         return dict(super().info(), fused=self.fused, folded_batchnorms=self.folded,
-                    reparameterized_blocks=self.reparameterized)
+                    reparameterized_blocks=self.reparameterized,
+                    onednn_fused_convs=self.onednn_convs)
 
 
 class OnnxRuntimeEngine(InferenceEngine):
@@ -168,7 +176,8 @@ class OnnxRuntimeEngine(InferenceEngine):
 
 
 class OpenVINOEngine(InferenceEngine):
-    """OpenVINO's CPU plugin with an explicit precision hint and thread count (latency mode)."""
+    """OpenVINO's CPU plugin with an explicit precision hint and thread count (latency mode),
+    over an ONNX file or OpenVINO IR (``.xml``; int8: the NNCF-quantised IR)."""
     name = 'openvino'
 
     def __init__(self, onnx_path: str, precision: str = 'fp32',
@@ -176,7 +185,7 @@ class OpenVINOEngine(InferenceEngine):
         super().__init__(precision, threads)
         ov = _require(self.name, 'openvino')
         core = ov.Core()
-        hint = 'bf16' if precision == 'bf16' else 'f32'  # int8: QDQ layers int8, the rest f32
+        hint = 'bf16' if precision == 'bf16' else 'f32'  # int8: quantised layers int8, rest f32
         if hint == 'bf16' and 'BF16' not in core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES'):
             raise ValueError('engine openvino: this CPU has no bf16 support '
                              '(OPTIMIZATION_CAPABILITIES lacks BF16); use --precision fp32')
@@ -295,7 +304,9 @@ def build_engine(module: nn.Module,
 
     ONNX-based engines export the deploy (fused) copy of the module to ``workdir/model.onnx``
     (a temporary folder by default, kept as long as the engine lives); int8 quantises it with
-    ``calibration``, a float32 array of preprocessed real images shaped like ``example``.
+    ``calibration``, a float32 array of preprocessed real images shaped like ``example``:
+    onnxruntime's QDQ ``model_int8.onnx`` (``calibration_method`` applies to it) or, for
+    OpenVINO, NNCF's ``model_int8.xml``.
     """
     check_engine(engine, precision)
     if engine == 'pytorch':
@@ -313,7 +324,9 @@ def build_engine(module: nn.Module,
         num_outputs = len(tuple(_flatten(deployed(example))))
     path = export_onnx(deployed, example, os.path.join(workdir, 'model.onnx'),
                        output_names=[f'output{i}' for i in range(num_outputs)])
-    if precision == 'int8':
+    if precision == 'int8' and engine == 'openvino':
+        path = quantize_openvino(path, os.path.join(workdir, 'model_int8.xml'), calibration)
+    elif precision == 'int8':
         path = quantize_onnx(path, os.path.join(workdir, 'model_int8.onnx'), calibration,
                              method=calibration_method)
     cls = OnnxRuntimeEngine if engine == 'onnxruntime' else OpenVINOEngine

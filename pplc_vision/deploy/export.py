@@ -10,6 +10,8 @@ from typing import Dict, Optional, Sequence
 import torch
 from torch import nn
 
+from .reparam import switch_to_deploy
+
 DEFAULT_OPSET = 17
 
 
@@ -30,6 +32,7 @@ def export_onnx(module: nn.Module,
         raise ValueError(f'export_onnx: expected an (N, C, H, W) example input, '
                          f'got shape {tuple(example.shape)}')
     module.eval()
+    switch_to_deploy(module)  # MobileOne: export the branch-free form
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.onnx', dir=folder)

@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
+from .reparam import switch_to_deploy
+
 # Only plain BatchNorm is folded: subclasses may add behaviour (timm's BatchNormAct2d applies an
 # activation inside), which folding would silently drop.
 _FOLDABLE_NORMS = (nn.BatchNorm2d, nn.SyncBatchNorm)
@@ -51,14 +53,9 @@ def _fuse_sequential(seq: nn.Sequential) -> int:
 
 
 def reparameterize(model: nn.Module) -> int:
-    """Call ``switch_to_deploy()`` on every module that has it; returns how many switched."""
-    switched = 0
-    for module in list(model.modules()):
-        switch = getattr(module, 'switch_to_deploy', None)
-        if callable(switch) and not getattr(module, 'deploy', False):
-            switch()
-            switched += 1
-    return switched
+    """Switch re-parameterisable backbones (MobileOne) to their deploy form, in place, and log
+    it; returns how many blocks were merged."""
+    return sum(switched.blocks for switched in switch_to_deploy(model))
 
 
 def fuse_conv_bn(model: nn.Module) -> int:

@@ -54,25 +54,35 @@ def test_bf16_engines_stay_close(trained_classifier, engine):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('engine', ['onnxruntime', 'openvino'])
-def test_int8_keeps_top1_on_real_images(trained_classifier, engine, tmp_path):
+@pytest.mark.parametrize('engine,int8_file', [('onnxruntime', 'model_int8.onnx'),
+                                              ('openvino', 'model_int8.xml')])
+def test_int8_keeps_top1_on_real_images(trained_classifier, engine, int8_file, tmp_path):
+    """int8 against fp32 on the 200 validation images of ``data/demo_cls``.
+
+    Calibration uses 128 of the 600 training images; the 200 test images are the validation
+    split, which neither training nor calibration saw.
+    """
     model = trained_classifier.model
     images = trained_classifier.val_images
     with torch.no_grad():
         reference = model(torch.from_numpy(images), mode='tensor').numpy()
     run = build_engine(model, torch.from_numpy(images[:1]), engine, 'int8', threads=2,
                        workdir=str(tmp_path), calibration=trained_classifier.train_images[:128])
-    assert (tmp_path / 'model_int8.onnx').is_file()
+    assert (tmp_path / int8_file).is_file()
     drift = measure_drift(reference, run_batches(run, images)[0])
     assert drift.images == 200
     assert drift.relative_error > 1e-4, 'int8 gave fp32 results: nothing was quantised'
-    # A floor that broken quantisation (wrong scales, no calibration) falls far below.
-    assert drift.top1_agreement >= 0.95, drift
+    # Floors that broken quantisation falls far below: NNCF's default settings (mean-of-extrema
+    # ranges, per-channel depthwise inputs) gave agreement 0.77 and relative error 0.55 here.
+    assert drift.relative_error < 0.15, drift
+    assert drift.top1_agreement >= 0.96, drift
     if drift.top1_agreement < 0.99:
-        # The issue's target. Measured 0.97-0.985 here: the few flips are validation images
-        # whose fp32 top-2 margin (0.01-0.2 logits) is below the int8 logit error; excluding
-        # depthwise, SE, first/last layers or NNCF PTQ did not change that (see
-        # docs/benchmarks.md). A better trained network (real weights) may reach it.
+        # The issue's target. Measured 0.975-0.995 over six networks trained on this data (scales
+        # 0.5x/1x, 32/64 px, seeds 0/1), 0.975 for this one: the flips are images whose fp32 top-2
+        # margin (0.01-0.13 logits) is below int8's mean logit error (0.11-0.15; 3.5% of the logit
+        # spread). Per-channel depthwise inputs, SmoothQuant, histogram ranges, bias correction,
+        # 600 calibration images and NNCF's accuracy control (keeping 2/3 of the activations in
+        # fp32) did not change that (docs/benchmarks.md). Accuracy against the labels is kept.
         pytest.xfail(f'int8 top-1 agreement {drift.top1_agreement:.3f} < 0.99 (the target) on '
                      f'{drift.images} demo validation images; largest logit error '
                      f'{drift.max_abs_error:.2f}')

@@ -84,6 +84,16 @@ def test_checkpoint_of_another_config(tmp_path, capsys):
     assert 'shape mismatches' in err
 
 
+def test_checkpoint_missing_or_unreadable(tmp_path, capsys):
+    missing = tmp_path / 'missing.pth'
+    assert latency_tool.main([CONFIG_05X, '--checkpoint', str(missing), '--iters', '1']) == 2
+    assert f'checkpoint {missing} does not exist' in one_line_error(capsys)
+    broken = tmp_path / 'broken.pth'
+    broken.write_bytes(b'not a checkpoint')
+    assert latency_tool.main([CONFIG_05X, '--checkpoint', str(broken), '--iters', '1']) == 2
+    assert f'checkpoint {broken}: cannot read it' in one_line_error(capsys)
+
+
 def test_engine_not_installed(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, 'onnxruntime', None)
     assert latency_tool.main([CONFIG_05X, '--engine', 'onnxruntime', '--iters', '1']) == 2

@@ -67,3 +67,48 @@ def test_quantize_checks_its_inputs(tmp_path):
     import onnx
     ops = {n.op_type for n in onnx.load(out).graph.node}
     assert 'QuantizeLinear' in ops and 'DequantizeLinear' in ops
+
+
+def test_openvino_int8_is_nncf_quantised_with_bias_correction(tmp_path, real_photos):
+    pytest.importorskip('nncf')
+    ov = pytest.importorskip('openvino')
+    from pplc_vision.deploy.export import export_onnx
+    from pplc_vision.deploy.openvino_int8 import quantize_openvino
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Hardswish(),
+                        nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.Hardswish(),
+                        nn.Conv2d(8, 4, 1)).eval()
+    path = export_onnx(net, torch.zeros(1, 3, 32, 32), str(tmp_path / 'm.onnx'))
+    calibration = random_crops(real_photos, 8, (32, 32), seed=0)
+    with pytest.raises(ValueError, match='preset must be one of'):
+        quantize_openvino(path, str(tmp_path / 'q.xml'), calibration, preset='accuracy')
+    with pytest.raises(ValueError, match='must be an OpenVINO IR .xml file'):
+        quantize_openvino(path, str(tmp_path / 'q.onnx'), calibration)
+    with pytest.raises(ValueError, match=r'non-empty \(N, C, H, W\) array'):
+        quantize_openvino(path, str(tmp_path / 'q.xml'), calibration[0])
+    out = quantize_openvino(path, str(tmp_path / 'q.xml'), calibration)
+    model = ov.Core().read_model(out)
+    assert any(op.get_type_name() == 'FakeQuantize' for op in model.get_ordered_ops())
+    # Bias correction found the convolutions' biases (the ONNX front end alone hides them
+    # behind shape sub-graphs) and changed them to undo the quantisation's shift.
+    biases = {p.numel(): p.detach().numpy().ravel() for p in (net[2].bias, net[4].bias)}
+    corrected = []
+    for op in model.get_ordered_ops():
+        if op.get_type_name() in ('Convolution', 'GroupConvolution'):
+            for add in (t.get_node() for t in op.output(0).get_target_inputs()):
+                bias = add.input_value(1).get_node() if add.get_type_name() == 'Add' else None
+                if bias is not None and bias.get_type_name() == 'Constant' and \
+                        bias.get_data().size in biases:
+                    corrected.append((bias.get_data().ravel(), biases[bias.get_data().size]))
+    assert corrected, 'no convolution bias is a constant: NNCF cannot correct biases'
+    assert any(not np.array_equal(new, old) and np.allclose(new, old, atol=0.5)
+               for new, old in corrected)
+
+
+def test_openvino_int8_without_nncf_names_the_package(monkeypatch, tmp_path):
+    import sys
+    monkeypatch.setitem(sys.modules, 'nncf', None)  # import nncf -> ImportError
+    from pplc_vision.deploy.openvino_int8 import quantize_openvino
+    with pytest.raises(ImportError, match='needs openvino and nncf: pip install'):
+        quantize_openvino(str(tmp_path / 'm.onnx'), str(tmp_path / 'q.xml'),
+                          np.zeros((1, 3, 8, 8), np.float32))

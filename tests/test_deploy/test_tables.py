@@ -97,8 +97,59 @@ def test_paddle_after_torch_is_refused(tmp_path):
         PaddleInferenceEngine(layer, (1, 3, 8, 8), str(tmp_path), 'fp32', 1)
 
 
+def test_paddle_comparison_without_paddle_is_skipped_with_a_message(monkeypatch, capsys):
+    import importlib.util
+    monkeypatch.setitem(sys.modules, 'paddle', None)  # import paddle -> ImportError
+    spec = importlib.util.spec_from_file_location('reproduce_tables', TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main(['--tables', 'paddle', '--engines', 'pytorch']) == 0
+    err = capsys.readouterr().err
+    assert "paddle comparison skipped: engine 'paddle' is not installed" in err
+    assert 'pip install paddlepaddle==3.3.1' in err
+
+
 def test_cli_rejects_a_bad_engine():
     result = subprocess.run([sys.executable, TOOL, '--engines', 'pytorch:int8'],
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 2
     assert "engine 'pytorch' does not run int8" in result.stderr
+
+
+@pytest.mark.slow  # 75 s of CPU: 1024x2048 segmenters (one timed run each)
+def test_tables_3_to_5_end_to_end(tmp_path):
+    """The CLI measures one comparison pair of each table and writes JSON and markdown."""
+    pairs = {key: TABLES[key].pairs[-1] for key in ('table3', 'table4', 'table5')}
+    for key, pair in pairs.items():
+        for name in pair:
+            build = next(r.build for r in TABLES[key].rows if r.name == name)
+            if build.startswith('config:') and not os.path.isfile(
+                    os.path.join(ROOT, build.partition(':')[2])):
+                pytest.skip(f'{build} is not in this checkout yet')
+    out, doc = tmp_path / 'tables.json', tmp_path / 'benchmarks.md'
+    rows = [name for pair in pairs.values() for name in pair]
+    result = subprocess.run(
+        [sys.executable, TOOL, '--tables', 'table3', 'table4', 'table5', '--engines',
+         'pytorch:fp32', '--rows', *rows, '--warmup', '0', '--iters', '1', '--seg-warmup', '0',
+         '--seg-iters', '1', '--calib-images', '2', '--seg-calib-images', '2', '--drift-images',
+         '1', '--json', str(out),
+         '--doc', str(doc)], capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert result.returncode == 0, result.stderr
+    measured = json.loads(out.read_text())
+    assert set(measured) == {'table3', 'table4', 'table5'}
+    for key, pair in pairs.items():
+        table = measured[key]
+        assert table['input_hw'] == list(TABLES[key].input_hw)
+        assert sorted(m['row']['name'] for m in table['rows']) == sorted(pair)
+        for m in table['rows']:
+            assert m['params_m'] > 0.1 and m['macs_m'] > 10
+            latency = m['latency']['pytorch:fp32']
+            assert latency['precision'] == 'fp32' and latency['latency_ms']['median'] > 0
+            assert latency['input_shape'] == [1, 3, *TABLES[key].input_hw]
+        ratio, = table['ratios']
+        assert (ratio['ours'], ratio['baseline']) == pair
+        paper = {r.name: r.latency_ms for r in TABLES[key].rows}
+        assert ratio['paper'] == pytest.approx(paper[pair[0]] / paper[pair[1]])
+        assert ratio['measured']['pytorch:fp32'] > 0
+        assert f'<!-- BEGIN {key} -->' in doc.read_text()
+    assert '| PicoDet PP-LCNet-1x / PicoDet MobileNetV3-large-0.75x | 0.71 |' in result.stdout

@@ -32,7 +32,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=300, help='timed runs (default 300)')
     parser.add_argument('--json', metavar='OUT', help='write the full result as JSON')
     parser.add_argument('--no-fuse', action='store_true',
-                        help='keep BatchNorms unfused (eager PyTorch baseline)')
+                        help='eager PyTorch as built: BatchNorms not folded, no oneDNN '
+                        'conv+activation fusion (the baseline)')
     parser.add_argument('--calib-dir', help='folder of real images for BN statistics, int8 '
                         'calibration and drift (default: scikit-image photos)')
     parser.add_argument('--drift-images', type=int, default=32,

@@ -4,7 +4,8 @@ comparison) on this machine, and write them into docs/benchmarks.md.
 Usage:
     python tools/analysis_tools/reproduce_tables.py [--tables paddle table2 table3 table4 table5]
         [--engines pytorch:fp32 openvino:fp32 openvino:bf16 openvino:int8] [--threads 2]
-        [--warmup 30] [--iters 200] [--doc docs/benchmarks.md] [--json OUT]
+        [--warmup 30] [--iters 200] [--calib-images 32] [--seg-calib-images 8]
+        [--drift-images 8] [--doc docs/benchmarks.md] [--json OUT]
 
 Each table's rows are measured in one run (params, MACs, latency per engine and precision) and
 printed beside the paper's values and latency ratios. "paddle" times PaddleClas' PPLCNet_x1_0
@@ -44,7 +45,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=200)
     parser.add_argument('--seg-warmup', type=int, default=3, help='Table 5 warm-up runs')
     parser.add_argument('--seg-iters', type=int, default=20, help='Table 5 timed runs')
+    parser.add_argument('--seg-calib-images', type=int, default=8,
+                        help='Table 5 calibration crops (NNCF bias correction at 1024x2048 '
+                        'takes about 10 s per image)')
     parser.add_argument('--calib-dir', help='real images (default: scikit-image photos)')
+    parser.add_argument('--calib-images', type=int, default=32,
+                        help='real-image crops for BN statistics and int8 calibration')
+    parser.add_argument('--drift-images', type=int, default=8,
+                        help='real-image crops on which drift vs. PyTorch fp32 is measured')
     parser.add_argument('--doc', help='markdown file whose sections are rewritten '
                         '(e.g. docs/benchmarks.md); nothing is written without it')
     parser.add_argument('--json', help='write all measurements as JSON')
@@ -71,10 +79,12 @@ def main(argv=None) -> int:
             text = render_paddle(result)
         else:
             slow = key == 'table5'  # 1024x2048 segmenters: about a second per run
-            result = measure_table(all_tables()[key], engines, args.threads,
-                                   args.seg_warmup if slow else args.warmup,
-                                   args.seg_iters if slow else args.iters,
-                                   calib_dir=args.calib_dir, root=ROOT, rows=args.rows, log=log)
+            result = measure_table(
+                all_tables()[key], engines, args.threads,
+                args.seg_warmup if slow else args.warmup, args.seg_iters if slow else args.iters,
+                calib_dir=args.calib_dir,
+                calib_images=args.seg_calib_images if slow else args.calib_images,
+                drift_images=args.drift_images, root=ROOT, rows=args.rows, log=log)
             text = render_table(result)
         everything[key] = result
         print(text + '\n')
