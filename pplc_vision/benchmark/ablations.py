@@ -11,7 +11,7 @@ import dataclasses
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .complexity import measure_complexity
-from .tables import PaperRow, PaperTable, _env_line, build_row_model, measure_table
+from .tables import PaperRow, PaperTable, environment_line, build_row_model, measure_table
 
 DESIGN_CONFIG = 'configs/cls/pplcnet_0.5x_in1k.py'
 ABLATION_DIR = 'configs/cls/ablations'
@@ -159,7 +159,7 @@ def render_ablations(measured: Dict[str, Any]) -> str:
              f"latency marked \"paper\" are the paper's (Xeon Gold 6148, 10 threads, Paddle "
              f"Inference + MKLDNN)."]
     if specs:
-        lines[0] += ' ' + _env_line(measured['environment'], measured['threads']) + \
+        lines[0] += ' ' + environment_line(measured['environment'], measured['threads']) + \
             ' Latency: median; "/ design" is the ratio to the design row.'
     header = ['row', 'config', 'params (M)', 'MACs (M)', 'paper top-1 (%)',
               'paper latency (ms)', 'paper / design']

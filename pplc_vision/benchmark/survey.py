@@ -16,7 +16,7 @@ from torch import nn
 from .complexity import measure_complexity
 from .latency import benchmark_model, environment
 from .paper_tables import TABLE2
-from .tables import _env_line, _prepare, build_row_model
+from .tables import environment_line, prepare_engine_inputs, build_row_model
 
 INPUT_HW = (224, 224)
 
@@ -132,7 +132,7 @@ def measure_survey(models: Sequence[SurveyModel],
         log(f'survey: {entry.name}')
         top1, source = reported_top1(entry)
         model = build_survey_model(entry, root)
-        calibration, drift = _prepare(model, INPUT_HW, images, calib_images, drift_images)
+        calibration, drift = prepare_engine_inputs(model, INPUT_HW, images, calib_images, drift_images)
         switched = reparameterize(model)  # after BN estimation: branches carry their own BNs
         model.eval()
         size = measure_complexity(model, (3, ) + INPUT_HW)
@@ -155,7 +155,7 @@ def render_survey(measured: Dict[str, Any]) -> str:
     header = (['model', 'built from', 'params (M)', f'MACs (M, {hw[0]}x{hw[1]})'] +
               [f'{s} (ms)' for s in specs] + ['top-1 (%, reported)', 'top-1 reported by'])
     lines = ['### Light CNNs of the seed survey, measured in one run', '',
-             _env_line(measured['environment'], measured['threads']) +
+             environment_line(measured['environment'], measured['threads']) +
              ' Latency: median, random weights with BatchNorm statistics from real images. '
              'Top-1 is NOT measured here: it is the number each source reports.', '',
              '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]

@@ -160,8 +160,8 @@ def parse_engine_specs(specs: Sequence[str]) -> List[Tuple[str, str]]:
     return parsed
 
 
-def _prepare(model: nn.Module, hw: Tuple[int, int], images: Sequence[np.ndarray],
-             calib_count: int, drift_count: int) -> Tuple[np.ndarray, np.ndarray]:
+def prepare_engine_inputs(model: nn.Module, hw: Tuple[int, int], images: Sequence[np.ndarray],
+                          calib_count: int, drift_count: int) -> Tuple[np.ndarray, np.ndarray]:
     """Calibration and drift crops in the model's normalisation; BN statistics from the former."""
     from ..deploy.engines import as_tensor_module
     from ..deploy.quantize import preprocessor_mean_std, random_crops, recalibrate_batchnorm
@@ -195,7 +195,7 @@ def measure_table(table: PaperTable,
         log(f'{table.key}: {row.name}')
         model = build_row_model(row.build, root)
         complexity = measure_complexity(model, (3, ) + tuple(table.input_hw))
-        calibration, drift = _prepare(model, table.input_hw, images, calib_images, drift_images)
+        calibration, drift = prepare_engine_inputs(model, table.input_hw, images, calib_images, drift_images)
         latencies = {}
         for engine, precision in engines:
             result = benchmark_model(model, drift, engine, precision, threads, warmup, iters,
@@ -280,7 +280,8 @@ def paddle_comparison(engines: Sequence[Tuple[str, str]],
 
 # ----------------------------------------------------------------------------------------------
 # Markdown for docs/benchmarks.md
-def _env_line(env: Dict[str, Any], threads: int) -> str:
+def environment_line(env: Dict[str, Any], threads: int) -> str:
+    """One line naming the CPU, the thread count and the library versions of a measurement."""
     cpu, v = env['cpu'], env['versions']
     libs = ', '.join(f'{k} {v[k]}' for k in ('torch', 'onnxruntime', 'openvino', 'paddlepaddle')
                      if v.get(k))
@@ -298,7 +299,7 @@ def render_table(measured: Dict[str, Any]) -> str:
     header = (['model', 'params (M) ours / paper', 'MACs (M) ours / paper',
                'paper latency (ms)'] + [f'{s} (ms)' for s in specs])
     lines = [f"### {measured['title']}", '',
-             _env_line(measured['environment'], measured['threads']) +
+             environment_line(measured['environment'], measured['threads']) +
              ' Latency: median; the precision is in each column name.', '',
              '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for m in measured['rows']:
@@ -329,7 +330,7 @@ def render_paddle(comparison: Dict[str, Any]) -> str:
     """The Paddle Inference comparison as markdown."""
     lines = [f"### PP-LCNet-{comparison['scale']:g}x: Paddle Inference + oneDNN against our "
              f"deployment (224x224)", '',
-             _env_line(comparison['environment'], comparison['threads']) +
+             environment_line(comparison['environment'], comparison['threads']) +
              ' Same weights on both sides (PaddleClas model, BN statistics from real images, '
              'converted).', '',
              '| engine | precision | median (ms) | p90 | p99 | speed-up over Paddle | '

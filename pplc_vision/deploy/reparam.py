@@ -7,10 +7,10 @@ so the walk calls the outermost such module once and then only touches descendan
 report ``deploy=False``; modules it switched are marked, so that a second walk (or a module with
 no ``deploy`` flag) is never switched twice.
 """
+import sys
 from dataclasses import dataclass
 from typing import List
 
-from mmengine.logging import print_log
 from torch import nn
 
 _MARK = '_pplc_switched_to_deploy'  # set on the modules this walk switched
@@ -46,17 +46,21 @@ def _walk(module: nn.Module, name: str, covered: bool, out: List[SwitchedModule]
         _walk(child, f'{name}.{child_name}' if name else child_name, covered, out)
 
 
+def report(message: str) -> None:
+    """One line on stderr."""
+    print(f'[pplc_vision] {message}', file=sys.stderr, flush=True)
+
+
 def switch_to_deploy(model: nn.Module, log: bool = True) -> List[SwitchedModule]:
     """Switch every re-parameterisable module of ``model`` to its deploy form, in place.
 
     Returns what was switched (empty when nothing was, e.g. PP-LCNet, or when the model is
-    already in deploy form) and, when ``log``, says so in one line of the current mmengine
-    logger. Calling it again is a no-op.
+    already in deploy form) and, when ``log``, says so in one line on stderr (stdout stays free
+    for the tables the tools print). Calling it again is a no-op.
     """
     switched: List[SwitchedModule] = []
     _walk(model, '', False, switched)
     if log and switched:
         parts = ', '.join(f'{s.name} ({s.type}, {s.blocks} blocks)' for s in switched)
-        print_log(f're-parameterised to the deploy form (branches merged): {parts}',
-                  logger='current')
+        report(f're-parameterised to the deploy form (branches merged): {parts}')
     return switched

@@ -41,7 +41,7 @@ def is_branch_free(model: nn.Module) -> bool:
 
 def test_classifier_switch_is_exact_logged_and_idempotent(monkeypatch):
     logged = []
-    monkeypatch.setattr(reparam, 'print_log', lambda msg, logger=None: logged.append(msg))
+    monkeypatch.setattr(reparam, 'report', logged.append)
     model = mobileone_classifier()
     x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     deployed = copy.deepcopy(model)
@@ -132,6 +132,6 @@ def test_each_block_is_switched_once(covers, flag):
 
 def test_models_without_reparameterisable_modules_are_left_alone(monkeypatch):
     logged = []
-    monkeypatch.setattr(reparam, 'print_log', lambda msg, logger=None: logged.append(msg))
+    monkeypatch.setattr(reparam, 'report', logged.append)
     model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
     assert reparam.switch_to_deploy(model) == [] and logged == []
