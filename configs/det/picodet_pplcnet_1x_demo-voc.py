@@ -2,26 +2,28 @@
 # classes, no download): a short CPU schedule (a few minutes on 2 cores) that memorises the two
 # photos. Validation uses the SAME two photos: the mAP shows the pipeline learns, it is not a
 # benchmark.
+# Every batch holds both photos, unshuffled, at one size and without random augmentation, so
+# BatchNorm's running statistics match the batch statistics of training (random pairs of 2
+# photos left them apart, and the earlier schedule, 256-384 px random sizes, flips and colour
+# changes at lr 0.04, gave mAP@0.5 0.925 in one run and 0.204 in another). Measured with seeds
+# 0/1/2: mAP@0.5 0.996/0.989/0.996, ~90 s of training on one CPU thread.
 _base_ = './picodet_pplcnet_1x_coco.py'
 
 # ---------------- parameters that often need to be modified ----------------
 data_root = 'data/demo_coco/'  # images/*.jpg + annotations.json
 classes = None  # None: the categories of annotations.json
 num_classes = 12
-batch_size = 2
-repeat = 10  # passes over the 2 photos per epoch
-base_lr = 0.04
+batch_size = 2  # all the photos: the batch statistics are the same at every step
+repeat = 10  # batches per epoch
+base_lr = 0.1
 max_epochs = 30
-input_size = 320
+input_size = 416
 backbone_checkpoint = None  # converted weights make it learn faster (see the 1x config)
 # ----------------------------------------------------------------------------
 
 metainfo = dict(classes=classes) if classes else None
 model = dict(
-    data_preprocessor=dict(batch_augments=[
-        dict(type='BatchSyncRandomResize', random_size_range=(256, 384), size_divisor=32,
-             interval=1)
-    ]),
+    data_preprocessor=dict(batch_augments=None),
     backbone=dict(
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=backbone_checkpoint)
         if backbone_checkpoint else None),
@@ -29,9 +31,8 @@ model = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False,
+         interpolation='bicubic'),
     dict(type='PackDetInputs')
 ]
 test_pipeline = [
@@ -47,6 +48,7 @@ demo_set = dict(
     data_prefix=dict(img='images/'), metainfo=metainfo)
 train_dataloader = dict(
     batch_size=batch_size, num_workers=0, persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(_delete_=True, type='RepeatDataset', times=repeat,
                  dataset=dict(demo_set, filter_cfg=dict(filter_empty_gt=True),
                               pipeline=train_pipeline)))
@@ -68,3 +70,4 @@ default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
 log_processor = dict(window_size=10)
+randomness = dict(seed=0)
