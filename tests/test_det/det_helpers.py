@@ -44,8 +44,9 @@ def memorisation_config(base: str, data_root: str, num_images: int, num_classes:
 
     Full-batch and deterministic: every batch holds all the images (no shuffling, no random
     augmentation, one fixed square size), so BatchNorm's running statistics converge to the
-    statistics training used; with 2-image batches drawn from 3 images they did not, and the
-    later PicoDet lost most of its mAP in eval mode. ``repeat`` batches an epoch; linear
+    statistics training used; with shuffled 2-image batches drawn from 3 images they did not,
+    and the later PicoDet scored mAP@0.5 0.67-0.80 in eval mode while predicting well in
+    training mode. ``repeat`` batches an epoch; linear
     warm-up over ``warmup_iters`` iterations, then cosine to 0. The base config's model (and its
     EMA) are left as they are, apart from ``num_classes``.
     """

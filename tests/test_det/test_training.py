@@ -143,7 +143,9 @@ def last_metrics(work_dir: Path) -> dict:
 # where it was missed) and learns it. SimOTA (family 2) picks positives from the current
 # predictions and, with some seeds, gives it stride-16 priors that keep their initial score
 # (0.01): the bottle then scores 0 and mAP@0.5 is 5/6 = 0.833 (also with 60 epochs or 480 px).
-# Measured mAP@0.5, seeds 0/1/2: MEASURED
+# Measured mAP@0.5 with seeds 0/1/2 on one thread: family 1 1.0/1.0/1.0 (~90 s of training),
+# family 2 1.0/0.833/1.0 (~220 s); this test (two threads, seed 0): 1.0 in ~70 s and 0.833 in
+# ~120 s of training.
 MEMORISE = {
     'picodet_pplcnet_1x_coco.py': dict(input_size=416, epochs=25, lr=0.1),
     'picodet-csppan_pplcnet_1x_coco.py': dict(input_size=416, epochs=40, lr=0.03),
