@@ -1,10 +1,12 @@
 """Helpers of the segmentation tests: tiny Cityscapes-layout datasets and small configs."""
 import copy
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
+import torch
 from mmengine.config import Config
+from mmengine.runner import Runner
 
 from pplc_vision.datasets.cityscapes import cityscapes_stem, write_cityscapes_sample
 
@@ -70,3 +72,14 @@ def small_training_config(cfg: Config, data_root: Path, work_dir: Path,
     cfg.work_dir = str(work_dir)
     cfg.randomness = dict(seed=0)
     return cfg
+
+
+def train_and_diff(cfg: Config) -> Tuple[float, List[str]]:
+    """Run ``cfg``'s (small) training; the last loss and the float tensors it changed."""
+    runner = Runner.from_cfg(cfg)
+    before = {k: v.detach().clone() for k, v in runner.model.state_dict().items()}
+    runner.train()
+    loss = runner.message_hub.get_scalar('train/loss').current()
+    changed = [k for k, v in runner.model.state_dict().items()
+               if v.dtype.is_floating_point and not torch.equal(v, before[k])]
+    return loss, changed

@@ -1,0 +1,47 @@
+"""Command-line plumbing shared by the table tools (ablation_table.py, survey_table.py): the
+measurement options, their checks, and where the rendered table goes."""
+import argparse
+import json
+import os
+from typing import Any, Dict
+
+from .tables import update_markdown_section
+
+
+def add_measurement_args(parser: argparse.ArgumentParser, section: str) -> None:
+    """Engines, threads, warm-up, iterations, calibration images and the outputs."""
+    parser.add_argument('--engines', nargs='+', default=['pytorch:fp32', 'openvino:fp32'],
+                        help='ENGINE:PRECISION specs (default: %(default)s)')
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--warmup', type=int, default=30)
+    parser.add_argument('--iters', type=int, default=200)
+    parser.add_argument('--calib-dir', help='real images (default: scikit-image photos)')
+    parser.add_argument('--markdown', help='write the markdown to this file')
+    parser.add_argument('--json', help='write the measurements as JSON')
+    parser.add_argument('--doc', help=f'markdown file whose "{section}" section is rewritten '
+                        '(e.g. docs/benchmarks.md)')
+
+
+def check_measurement_args(args: argparse.Namespace) -> None:
+    """A ValueError naming the options when the counts make no sense."""
+    if args.threads < 1 or args.iters < 1 or args.warmup < 0:
+        raise ValueError(f'need --threads >= 1, --iters >= 1, --warmup >= 0, got '
+                         f'{args.threads}, {args.iters}, {args.warmup}')
+
+
+def _write(path: str, text: str) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def publish(text: str, measured: Dict[str, Any], args: argparse.Namespace,
+            section: str) -> None:
+    """Markdown to stdout, and to --markdown, --json and the ``section`` of --doc if given."""
+    print(text)
+    if args.markdown:
+        _write(args.markdown, text + '\n')
+    if args.json:
+        _write(args.json, json.dumps(measured, indent=2) + '\n')
+    if args.doc:
+        update_markdown_section(args.doc, section, text)
