@@ -123,6 +123,7 @@ def time_engine(engine: Callable[[np.ndarray], Any], inputs: np.ndarray, warmup:
 # ----------------------------------------------------------------------------------------------
 # A model of a config, timed on one engine: what tools/analysis_tools/latency.py runs.
 TASKS = {'mmpretrain': 'cls', 'mmdet': 'det', 'mmseg': 'seg'}
+DRIFT_DATA = ('photos', 'config')
 
 
 def task_of(cfg) -> str:
@@ -186,6 +187,7 @@ def benchmark_config(config: str,
                      calib_dir: Optional[str] = None,
                      calib_images: int = 64,
                      drift_images: int = 32,
+                     drift_data: str = 'photos',
                      end_to_end: bool = True,
                      progress: Optional[bool] = None,
                      workdir: Optional[str] = None) -> Dict[str, Any]:
@@ -194,7 +196,10 @@ def benchmark_config(config: str,
     Without a checkpoint the network keeps random weights whose BatchNorm statistics are
     estimated on real images (see :func:`~pplc_vision.deploy.quantize.recalibrate_batchnorm`),
     so that activations are realistic; the result says so under ``weights``. Drift is measured
-    against eager PyTorch fp32 on ``drift_images`` real-image crops. For detection and
+    against eager PyTorch fp32 on ``drift_images`` real images: with ``drift_data='photos'``
+    random crops of ``calib_dir`` (scikit-image's photos by default), with ``'config'`` the
+    config's test dataset (and int8 calibrates on its train dataset; classifiers also report
+    top-1 accuracy against the labels). For detection and
     segmentation configs with ``end_to_end=True``, the eager model is also timed end to end
     (test pipeline with resize, normalisation, network, NMS or result resizing).
     """
@@ -202,7 +207,10 @@ def benchmark_config(config: str,
     from ..deploy.engines import as_tensor_module, check_engine
     from ..deploy.quantize import (load_images, preprocessor_mean_std, random_crops,
                                    recalibrate_batchnorm)
+    from .dataset_inputs import config_dataset_inputs
     check_engine(engine, precision)
+    if drift_data not in DRIFT_DATA:
+        raise ValueError(f'drift data must be one of {DRIFT_DATA}, got {drift_data!r}')
     if threads < 1 or batch < 1:
         raise ValueError(f'threads and batch must be >= 1, got threads={threads}, batch={batch}')
     cfg = load_config(config)
@@ -220,7 +228,18 @@ def benchmark_config(config: str,
     images = load_images(calib_dir)
     mean, std = preprocessor_mean_std(model)
     size = (input_shape[2], input_shape[3])
-    calibration = random_crops(images, calib_images, size, mean, std, seed=0)
+    if drift_data == 'config':
+        calibration, _ = config_dataset_inputs(cfg, model, 'train', calib_images, size)
+        drift_set, labels = config_dataset_inputs(cfg, model, 'test', drift_images, size)
+        drift_set, labels = _whole_batches(drift_set, labels, batch)
+        drift_from = f'{config}: {len(drift_set)} test images; calibration: train images'
+    else:
+        calibration = random_crops(images, calib_images, size, mean, std, seed=0)
+        drift_set = random_crops(images, max(drift_images // batch, 1) * batch, size, mean,
+                                 std, seed=1)
+        labels = None
+        drift_from = (f'{len(drift_set)} random crops of '
+                      f'{calib_dir or "scikit-image photos"}')
     if checkpoint is not None:
         load_weights(model, checkpoint, config)
         weights = checkpoint
@@ -230,11 +249,10 @@ def benchmark_config(config: str,
         weights = 'random, BatchNorm statistics estimated on real images (no checkpoint)'
     model.eval()
 
-    drift_set = random_crops(images, max(drift_images // batch, 1) * batch, size, mean, std,
-                             seed=1)
     result = benchmark_model(model, drift_set, engine, precision, threads, warmup, iters,
                              calibration=calibration, fuse=fuse, batch=batch,
-                             progress=progress, workdir=workdir)
+                             progress=progress, workdir=workdir, labels=labels)
+    result['drift_images_from'] = drift_from
     parts = [result]
     if task in ('det', 'seg') and end_to_end:
         raw = random_crops(images, batch, size, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), seed=2)
@@ -260,9 +278,11 @@ def benchmark_model(model: torch.nn.Module,
                     fuse: bool = True,
                     batch: int = 1,
                     progress: Optional[bool] = None,
-                    workdir: Optional[str] = None) -> Dict[str, Any]:
+                    workdir: Optional[str] = None,
+                    labels: Optional[np.ndarray] = None) -> Dict[str, Any]:
     """Time the network of ``model`` on one engine; its drift against eager PyTorch fp32 on
-    ``images`` (preprocessed real images, float32 ``(N, 3, H, W)``) comes with the figure."""
+    ``images`` (preprocessed real images, float32 ``(N, 3, H, W)``) comes with the figure, and
+    with ``labels`` (classifiers) the top-1 accuracy of both."""
     from ..deploy.engines import PyTorchEngine, as_tensor_module, build_engine, measure_drift, \
         run_batches
     torch.set_num_threads(threads)
@@ -271,11 +291,24 @@ def benchmark_model(model: torch.nn.Module,
     run = build_engine(network, torch.from_numpy(images[:batch]), engine, precision, threads,
                        workdir=workdir, calibration=calibration, fuse=fuse)
     reference = run_batches(PyTorchEngine(network, 'fp32', fuse=False), images, batch)
-    drift = measure_drift(reference, run_batches(run, images, batch))
+    outputs = run_batches(run, images, batch)
+    drift = measure_drift(reference, outputs)
     torch.set_num_threads(threads)
     result = time_engine(run, np.ascontiguousarray(images[:batch]), warmup, iters, progress)
     result.update(part='network', drift_vs_pytorch_fp32=dataclasses.asdict(drift))
+    if labels is not None:
+        result['top1_accuracy'] = {
+            'pytorch_fp32': float((reference[0].argmax(1) == labels).mean()),
+            f'{engine}_{precision}': float((outputs[0].argmax(1) == labels).mean())}
     return result
+
+
+def _whole_batches(images: np.ndarray, labels: Optional[np.ndarray], batch: int):
+    """Drop the last images that do not fill a batch (at least one batch is kept)."""
+    if len(images) < batch:
+        raise ValueError(f'{len(images)} drift images are fewer than the batch {batch}')
+    usable = len(images) // batch * batch
+    return images[:usable], None if labels is None else labels[:usable]
 
 
 def end_to_end_module(model: torch.nn.Module, task: str) -> torch.nn.Module:
@@ -369,7 +402,12 @@ def format_result(report: Dict[str, Any]) -> str:
         if drift:
             line += f" | rel. error vs fp32 {drift['relative_error']:.2e}"
             if drift['top1_agreement'] is not None:
-                line += f", top-1 agreement {100 * drift['top1_agreement']:.1f}%"
+                line += (f", top-1 agreement {100 * drift['top1_agreement']:.2f}% on "
+                         f"{drift['images']} images")
+        accuracy = part.get('top1_accuracy')
+        if accuracy:
+            line += ' | top-1 accuracy ' + ', '.join(f'{k} {100 * v:.2f}%'
+                                                     for k, v in accuracy.items())
         lines.append(line)
     return '\n'.join(lines)
 

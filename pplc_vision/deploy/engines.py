@@ -7,10 +7,10 @@ and returns a tuple of numpy arrays, and states its precision (``fp32``, ``bf16`
 - ``pytorch``: the BN-fused, re-parameterised eager model; fp32 also runs each convolution with
   its activation as one pre-packed oneDNN call (:mod:`pplc_vision.deploy.onednn`); bf16 through
   CPU autocast.
-- ``onnxruntime``: the exported ONNX file; int8 is onnxruntime's statically quantised QDQ file.
+- ``onnxruntime``: the exported ONNX file; int8 is the NNCF-quantised QDQ ONNX file.
 - ``openvino``: the same ONNX file compiled by OpenVINO's CPU plugin with an explicit
   ``INFERENCE_PRECISION_HINT`` (OpenVINO picks bf16 by itself on CPUs that have it); int8 is
-  the NNCF-quantised OpenVINO IR (:mod:`pplc_vision.deploy.openvino_int8`).
+  the NNCF-quantised OpenVINO IR (both int8 files: :mod:`pplc_vision.deploy.nncf_int8`).
 """
 import dataclasses
 import importlib
@@ -27,8 +27,7 @@ from torch import nn
 from .export import export_onnx, onnxruntime_session
 from .fuse import deploy_model
 from .onednn import fuse_conv_activation
-from .openvino_int8 import quantize_openvino
-from .quantize import quantize_onnx
+from .nncf_int8 import quantize_int8
 
 ENGINES = ('pytorch', 'onnxruntime', 'openvino')
 PRECISIONS = ('fp32', 'bf16', 'int8')
@@ -297,16 +296,14 @@ def build_engine(module: nn.Module,
                  threads: Optional[int] = None,
                  workdir: Optional[str] = None,
                  calibration: Optional[np.ndarray] = None,
-                 calibration_method: str = 'minmax',
                  fuse: bool = True) -> InferenceEngine:
     """An engine running ``module`` (an OpenMMLab model or a tensor-in/tensor-out module) on
     inputs shaped like ``example``.
 
     ONNX-based engines export the deploy (fused) copy of the module to ``workdir/model.onnx``
     (a temporary folder by default, kept as long as the engine lives); int8 quantises it with
-    ``calibration``, a float32 array of preprocessed real images shaped like ``example``:
-    onnxruntime's QDQ ``model_int8.onnx`` (``calibration_method`` applies to it) or, for
-    OpenVINO, NNCF's ``model_int8.xml``.
+    ``calibration``, a float32 array of preprocessed real images shaped like ``example``, with
+    NNCF: ``model_int8.onnx`` (QDQ) for onnxruntime, ``model_int8.xml`` for OpenVINO.
     """
     check_engine(engine, precision)
     if engine == 'pytorch':
@@ -324,11 +321,9 @@ def build_engine(module: nn.Module,
         num_outputs = len(tuple(_flatten(deployed(example))))
     path = export_onnx(deployed, example, os.path.join(workdir, 'model.onnx'),
                        output_names=[f'output{i}' for i in range(num_outputs)])
-    if precision == 'int8' and engine == 'openvino':
-        path = quantize_openvino(path, os.path.join(workdir, 'model_int8.xml'), calibration)
-    elif precision == 'int8':
-        path = quantize_onnx(path, os.path.join(workdir, 'model_int8.onnx'), calibration,
-                             method=calibration_method)
+    if precision == 'int8':
+        ext = '.xml' if engine == 'openvino' else '.onnx'
+        path = quantize_int8(path, os.path.join(workdir, 'model_int8' + ext), calibration)
     cls = OnnxRuntimeEngine if engine == 'onnxruntime' else OpenVINOEngine
     built = cls(path, precision, threads)
     built._workdir = tmp  # keeps a temporary folder alive with the engine

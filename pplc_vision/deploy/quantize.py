@@ -1,11 +1,8 @@
-"""Real-image calibration data and int8 post-training quantisation.
+"""Real images for calibration and drift checks, and BatchNorm statistics from them.
 
 Calibration and drift checks use real photographs: a user folder of images, or by default
-scikit-image's bundled CC0/public-domain photos (``skimage.data``), cut into random crops.
-``quantize_onnx`` is onnxruntime's static post-training quantisation in QDQ format (int8 weights
-per channel, uint8 activations), the int8 path of the onnxruntime engine. OpenVINO's int8 path is
-NNCF (:mod:`pplc_vision.deploy.openvino_int8`): OpenVINO runs the QDQ file too, but 1.4-2.3x
-slower than its fp32 on PP-LCNet-1x, against about 2x faster than fp32 for the NNCF model.
+scikit-image's bundled CC0/public-domain photos (``skimage.data``), cut into random crops. The
+int8 quantisation itself is NNCF's (:mod:`pplc_vision.deploy.nncf_int8`).
 """
 import os
 from typing import Iterable, List, Optional, Sequence, Tuple
@@ -23,7 +20,6 @@ IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 SKIMAGE_PHOTOS = ('astronaut', 'chelsea', 'coffee', 'rocket', 'hubble_deep_field',
                   'immunohistochemistry', 'retina', 'camera', 'brick', 'grass', 'gravel', 'clock',
                   'coins', 'moon', 'cell', 'page')
-CALIBRATION_METHODS = ('minmax', 'entropy', 'percentile')
 
 
 def _to_rgb(img: np.ndarray) -> np.ndarray:
@@ -139,65 +135,3 @@ def calibration_batches(calibration: np.ndarray, batch: int, who: str) -> List[n
                          f'model batch size {batch}')
     return [np.ascontiguousarray(calibration[i:i + batch], np.float32)
             for i in range(0, usable, batch)]
-
-
-def quantize_onnx(onnx_path: str,
-                  out_path: str,
-                  calibration: np.ndarray,
-                  method: str = 'minmax',
-                  per_channel: bool = True,
-                  keep_float: Sequence[str] = ('Gemm', 'MatMul')) -> str:
-    """Static int8 quantisation (QDQ) of a single-input ONNX model, calibrated on ``calibration``.
-
-    ``calibration`` is a float32 ``(N, C, H, W)`` array of preprocessed real images; it is fed
-    in batches of the model's static batch size (1 by default). Nodes of the ``keep_float`` op
-    types stay in floating point: by default the classifier's fully connected layer, whose int8
-    weights gave the largest logit errors (3x those of the rest of PP-LCNet) for a tiny share of
-    the time. Returns ``out_path``.
-    """
-    try:
-        import onnx
-        from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod,
-                                              QuantFormat, QuantType, quantize_static)
-        from onnxruntime.quantization.shape_inference import quant_pre_process
-    except ImportError:
-        raise ImportError('int8 quantisation needs onnx and onnxruntime: '
-                          'pip install -e .[deploy]') from None
-    methods = dict(minmax=CalibrationMethod.MinMax, entropy=CalibrationMethod.Entropy,
-                   percentile=CalibrationMethod.Percentile)
-    if method not in methods:
-        raise ValueError(f'quantize_onnx: calibration method must be one of '
-                         f'{CALIBRATION_METHODS}, got {method!r}')
-    graph = onnx.load(onnx_path, load_external_data=False).graph
-    if len(graph.input) != 1:
-        raise ValueError(f'quantize_onnx: {onnx_path} has {len(graph.input)} inputs, expected 1')
-    input_name = graph.input[0].name
-    batch_dim = graph.input[0].type.tensor_type.shape.dim[0]
-    batches = calibration_batches(
-        calibration, batch_dim.dim_value if batch_dim.HasField('dim_value') else 1,
-        'quantize_onnx')
-
-    class _Reader(CalibrationDataReader):
-
-        def __init__(self) -> None:
-            self._iter = iter(batches)
-
-        def get_next(self):
-            batch = next(self._iter, None)
-            return None if batch is None else {input_name: batch}
-
-    folder = os.path.dirname(os.path.abspath(out_path))
-    os.makedirs(folder, exist_ok=True)
-    prepared = os.path.join(folder, '.prepared_' + os.path.basename(out_path))
-    try:
-        quant_pre_process(onnx_path, prepared, skip_symbolic_shape=True)
-        excluded = [n.name for n in onnx.load(prepared).graph.node if n.op_type in keep_float]
-        quantize_static(
-            prepared, out_path, _Reader(), quant_format=QuantFormat.QDQ,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-            per_channel=per_channel, calibrate_method=methods[method],
-            nodes_to_exclude=excluded)
-    finally:
-        if os.path.exists(prepared):
-            os.remove(prepared)
-    return out_path

@@ -66,6 +66,31 @@ def test_onnxruntime_in_process_with_a_checkpoint(tmp_path, capsys):
     assert part['drift_vs_pytorch_fp32']['relative_error'] < 1e-4
 
 
+CONFIG_DEMO = os.path.join(ROOT, 'configs', 'cls', 'pplcnet_0.5x_demo-fashion-mnist.py')
+
+
+def test_int8_drift_on_the_configs_own_data(tmp_path, capsys):
+    """--drift-data config: calibration on the config's train images, drift and top-1 accuracy
+    on its test images (data/demo_cls: 600 train, 200 val PNGs at 64x64)."""
+    pytest.importorskip('nncf')
+    out = tmp_path / 'r.json'
+    rc = latency_tool.main([CONFIG_DEMO, '--engine', 'openvino', '--precision', 'int8',
+                            '--shape', '64', '64', '--warmup', '0', '--iters', '2',
+                            '--drift-data', 'config', '--drift-images', '30',
+                            '--calib-images', '16', '--json', str(out)])
+    assert rc == 0, capsys.readouterr().err
+    assert 'top-1 agreement' in capsys.readouterr().out
+    part, = json.loads(out.read_text())['results']
+    assert part['drift_vs_pytorch_fp32']['images'] == 30
+    assert set(part['top1_accuracy']) == {'pytorch_fp32', 'openvino_int8'}
+    assert 'test images' in part['drift_images_from']
+    # The wrong size for this config's test pipeline (Resize to 64x64) is named.
+    assert latency_tool.main([CONFIG_DEMO, '--shape', '32', '32', '--drift-data', 'config',
+                              '--iters', '1', '--warmup', '0']) == 2
+    assert 'its test pipeline gives train images of (64, 64) (H, W), but --shape is (32, 32)' \
+        in one_line_error(capsys)
+
+
 def one_line_error(capsys) -> str:
     err = capsys.readouterr().err.strip()
     assert '\n' not in err, err

@@ -5,8 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from pplc_vision.deploy.quantize import (load_images, quantize_onnx, random_crops,
-                                         recalibrate_batchnorm)
+from pplc_vision.deploy.quantize import load_images, random_crops, recalibrate_batchnorm
 
 
 def test_images_from_a_folder(tmp_path):
@@ -52,41 +51,44 @@ def test_batchnorm_statistics_are_those_of_the_images():
     assert net[1].momentum == 0.1  # restored
 
 
-def test_quantize_checks_its_inputs(tmp_path):
-    pytest.importorskip('onnxruntime')
-    from pplc_vision.deploy.export import export_onnx
-    path = export_onnx(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()).eval(),
-                       torch.zeros(2, 3, 8, 8), str(tmp_path / 'm.onnx'))
-    with pytest.raises(ValueError, match='calibration method must be one of'):
-        quantize_onnx(path, str(tmp_path / 'q.onnx'), np.zeros((2, 3, 8, 8), np.float32),
-                      method='kl')
-    with pytest.raises(ValueError, match='fewer than the model batch size 2'):
-        quantize_onnx(path, str(tmp_path / 'q.onnx'), np.zeros((1, 3, 8, 8), np.float32))
-    out = quantize_onnx(path, str(tmp_path / 'q.onnx'),
-                        np.random.default_rng(0).normal(size=(4, 3, 8, 8)).astype(np.float32))
+def test_onnx_int8_is_nncf_qdq_and_checks_its_inputs(tmp_path):
+    pytest.importorskip('nncf')
+    ort = pytest.importorskip('onnxruntime')
     import onnx
+    from pplc_vision.deploy.export import export_onnx
+    from pplc_vision.deploy.nncf_int8 import quantize_int8
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()).eval()
+    path = export_onnx(net, torch.zeros(2, 3, 8, 8), str(tmp_path / 'm.onnx'))
+    calibration = np.random.default_rng(0).normal(size=(4, 3, 8, 8)).astype(np.float32)
+    with pytest.raises(ValueError, match='preset must be one of'):
+        quantize_int8(path, str(tmp_path / 'q.onnx'), calibration, preset='accuracy')
+    with pytest.raises(ValueError, match=r"out_path must end in one of \('.xml', '.onnx'\)"):
+        quantize_int8(path, str(tmp_path / 'q.engine'), calibration)
+    with pytest.raises(ValueError, match='fewer than the model batch size 2'):
+        quantize_int8(path, str(tmp_path / 'q.onnx'), calibration[:1])
+    out = quantize_int8(path, str(tmp_path / 'q.onnx'), calibration)
     ops = {n.op_type for n in onnx.load(out).graph.node}
     assert 'QuantizeLinear' in ops and 'DequantizeLinear' in ops
+    session = ort.InferenceSession(out, providers=['CPUExecutionProvider'])
+    got = session.run(None, {session.get_inputs()[0].name: calibration[:2]})[0]
+    want = net(torch.from_numpy(calibration[:2])).detach().numpy()
+    assert np.abs(got - want).max() < 0.05 * np.abs(want).max()  # quantised, not broken
 
 
 def test_openvino_int8_is_nncf_quantised_with_bias_correction(tmp_path, real_photos):
     pytest.importorskip('nncf')
     ov = pytest.importorskip('openvino')
     from pplc_vision.deploy.export import export_onnx
-    from pplc_vision.deploy.openvino_int8 import quantize_openvino
+    from pplc_vision.deploy.nncf_int8 import quantize_int8
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Hardswish(),
                         nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.Hardswish(),
                         nn.Conv2d(8, 4, 1)).eval()
     path = export_onnx(net, torch.zeros(1, 3, 32, 32), str(tmp_path / 'm.onnx'))
     calibration = random_crops(real_photos, 8, (32, 32), seed=0)
-    with pytest.raises(ValueError, match='preset must be one of'):
-        quantize_openvino(path, str(tmp_path / 'q.xml'), calibration, preset='accuracy')
-    with pytest.raises(ValueError, match='must be an OpenVINO IR .xml file'):
-        quantize_openvino(path, str(tmp_path / 'q.onnx'), calibration)
     with pytest.raises(ValueError, match=r'non-empty \(N, C, H, W\) array'):
-        quantize_openvino(path, str(tmp_path / 'q.xml'), calibration[0])
-    out = quantize_openvino(path, str(tmp_path / 'q.xml'), calibration)
+        quantize_int8(path, str(tmp_path / 'q.xml'), calibration[0])
+    out = quantize_int8(path, str(tmp_path / 'q.xml'), calibration)
     model = ov.Core().read_model(out)
     assert any(op.get_type_name() == 'FakeQuantize' for op in model.get_ordered_ops())
     # Bias correction found the convolutions' biases (the ONNX front end alone hides them
@@ -105,10 +107,10 @@ def test_openvino_int8_is_nncf_quantised_with_bias_correction(tmp_path, real_pho
                for new, old in corrected)
 
 
-def test_openvino_int8_without_nncf_names_the_package(monkeypatch, tmp_path):
+def test_int8_without_nncf_names_the_package(monkeypatch, tmp_path):
     import sys
     monkeypatch.setitem(sys.modules, 'nncf', None)  # import nncf -> ImportError
-    from pplc_vision.deploy.openvino_int8 import quantize_openvino
-    with pytest.raises(ImportError, match='needs openvino and nncf: pip install'):
-        quantize_openvino(str(tmp_path / 'm.onnx'), str(tmp_path / 'q.xml'),
+    from pplc_vision.deploy.nncf_int8 import quantize_int8
+    with pytest.raises(ImportError, match='needs nncf, onnx and openvino: pip install'):
+        quantize_int8(str(tmp_path / 'm.onnx'), str(tmp_path / 'q.xml'),
                           np.zeros((1, 3, 8, 8), np.float32))

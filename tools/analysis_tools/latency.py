@@ -3,7 +3,7 @@
 Usage:
     python tools/analysis_tools/latency.py CONFIG [--checkpoint CKPT] [--shape H W] [--threads N]
         [--engine pytorch|onnxruntime|openvino] [--precision fp32|bf16|int8] [--batch 1]
-        [--warmup 50] [--iters 300] [--json OUT]
+        [--warmup 50] [--iters 300] [--json OUT] [--drift-data photos|config]
 
 Prints median, p90, p99, min and max latency with the precision, the thread count, the CPU and
 the output drift against eager PyTorch fp32 on real images; --json writes all of it (library
@@ -12,7 +12,8 @@ versions included). Detection and segmentation configs are also timed end to end
 import argparse
 import sys
 
-from pplc_vision.benchmark.latency import benchmark_config, format_result, write_json
+from pplc_vision.benchmark.latency import (DRIFT_DATA, benchmark_config, format_result,
+                                           write_json)
 from pplc_vision.apis import ToolError
 from pplc_vision.deploy.engines import ENGINES, PRECISIONS
 
@@ -37,7 +38,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--calib-dir', help='folder of real images for BN statistics, int8 '
                         'calibration and drift (default: scikit-image photos)')
     parser.add_argument('--drift-images', type=int, default=32,
-                        help='real-image crops on which drift vs. fp32 is measured')
+                        help='real images on which drift vs. fp32 is measured')
+    parser.add_argument('--drift-data', choices=DRIFT_DATA, default='photos',
+                        help="photos: random crops of --calib-dir (default); config: the "
+                        "config's test dataset for drift (and top-1 accuracy), its train "
+                        "dataset for int8 calibration")
+    parser.add_argument('--calib-images', type=int, default=64,
+                        help='images for BN statistics and int8 calibration (default 64)')
     parser.add_argument('--network-only', action='store_true',
                         help='detection/segmentation: skip the end-to-end timing')
     parser.add_argument('--workdir', help='keep the exported ONNX files here')
@@ -50,8 +57,8 @@ def main(argv=None) -> int:
         report = benchmark_config(
             args.config, args.checkpoint, args.shape, args.threads, args.engine,
             args.precision, args.batch, args.warmup, args.iters, fuse=not args.no_fuse,
-            calib_dir=args.calib_dir, drift_images=args.drift_images,
-            end_to_end=not args.network_only, workdir=args.workdir)
+            calib_dir=args.calib_dir, calib_images=args.calib_images,
+            drift_images=args.drift_images, drift_data=args.drift_data, end_to_end=not args.network_only, workdir=args.workdir)
     except (ToolError, ValueError, FileNotFoundError, ImportError, KeyError) as e:
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         print(f'latency.py: error: {message}', file=sys.stderr)
