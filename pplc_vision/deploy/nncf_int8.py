@@ -56,10 +56,6 @@ def _quantize(model: Any, dataset: List[Any], preset: str, fast_bias_correction:
             activations_range_estimator_params=RangeEstimatorParametersSet.MINMAX))
 
 
-def _static_batch(dim: Any) -> int:
-    return dim if isinstance(dim, int) and dim > 0 else 1
-
-
 def quantize_int8(onnx_path: str,
                   out_path: str,
                   calibration: np.ndarray,
@@ -87,27 +83,21 @@ def quantize_int8(onnx_path: str,
     if ext not in OUTPUT_FORMATS:
         raise ValueError(f'quantize_int8: out_path must end in one of {OUTPUT_FORMATS} '
                          f'(OpenVINO IR or ONNX), got {out_path}')
+    onnx_model = onnx.load(onnx_path)
+    graph = onnx_model.graph
+    if len(graph.input) != 1:
+        raise ValueError(f'quantize_int8: {onnx_path} has {len(graph.input)} inputs, '
+                         f'expected 1')
+    batch_dim = graph.input[0].type.tensor_type.shape.dim[0]
+    batches = calibration_batches(calibration, batch_dim.dim_value or 1, 'quantize_int8')
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     if ext == '.xml':
-        model = ov.convert_model(onnx_path)
-        inputs = model.inputs
-        shape = model.input(0).get_partial_shape() if len(inputs) == 1 else None
-        batch = shape[0].get_length() if shape is not None and shape.rank.is_static and \
-            shape[0].is_static else 1
-    else:
-        model = onnx.load(onnx_path)
-        inputs = model.graph.input
-        batch = _static_batch(inputs[0].type.tensor_type.shape.dim[0].dim_value) \
-            if len(inputs) == 1 else 1
-    if len(inputs) != 1:
-        raise ValueError(f'quantize_int8: {onnx_path} has {len(inputs)} inputs, expected 1')
-    batches = calibration_batches(calibration, batch, 'quantize_int8')
-    if ext == '.xml':
-        quantized = _quantize(model, batches, preset, fast_bias_correction, keep_float)
+        quantized = _quantize(ov.convert_model(onnx_path), batches, preset,
+                              fast_bias_correction, keep_float)
         ov.save_model(quantized, out_path, compress_to_fp16=False)
     else:
-        name = inputs[0].name
-        quantized = _quantize(model, [{name: b} for b in batches], preset,
+        name = graph.input[0].name
+        quantized = _quantize(onnx_model, [{name: b} for b in batches], preset,
                               fast_bias_correction, keep_float)
         onnx.save(quantized, out_path)
     return out_path

@@ -18,17 +18,18 @@ import pytest
 import torch
 
 from pplc_vision.converters import build_pplcnet_classifier
-from pplc_vision.datasets.fashion_mnist_idx import DEBIAN_ROOT, IDX_FILES, load_fashion_mnist
+from pplc_vision.datasets.fashion_mnist_idx import DEBIAN_ROOT, load_fashion_mnist
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO_CLS = os.path.join(ROOT, 'data', 'demo_cls')
 TRAIN_SIZE = 32  # Fashion-MNIST is 28x28; 32 keeps every stage's feature map at least 1x1
 TRAIN_STEPS = 600
-# The int8 test network: Fashion-MNIST at 64x64 (as configs/cls/pplcnet_0.5x_fashion-mnist.py),
-# normalised with its training-set mean and std, label smoothing 0.1 as in that recipe.
+# The int8 test network: Fashion-MNIST at 64x64, normalised as the Fashion-MNIST configs do,
+# label smoothing 0.1 as in configs/cls/pplcnet_0.5x_fashion-mnist.py.
+FASHION_DATA_CONFIG = os.path.join(ROOT, 'configs', '_base_', 'datasets',
+                                   'fashion_mnist_bs64_64px.py')
 FASHION_SIZE = 64
 FASHION_EPOCHS = 3
-FASHION_MEAN, FASHION_STD = 72.94, 90.02
 
 
 @dataclass
@@ -37,6 +38,9 @@ class TrainedClassifier:
     train_images: np.ndarray  # preprocessed (N, 3, H, W) float32
     val_images: np.ndarray
     val_labels: np.ndarray
+
+    def val_logits(self) -> np.ndarray:
+        return predict_logits(self.model, self.val_images)
 
 
 def load_demo_split(split: str, size: int):
@@ -81,11 +85,15 @@ def train_pplcnet_05x(batch_of: Callable[[np.ndarray], torch.Tensor], labels: np
     return model.eval()
 
 
-def val_accuracy(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray) -> float:
+def predict_logits(model: torch.nn.Module, images: np.ndarray) -> np.ndarray:
+    """fp32 eager logits of ``images``, 500 at a time."""
     with torch.no_grad():
-        logits = torch.cat([model(torch.from_numpy(images[i:i + 500]), mode='tensor')
-                            for i in range(0, len(images), 500)])
-    return float((logits.argmax(1).numpy() == labels).mean())
+        return torch.cat([model(torch.from_numpy(images[i:i + 500]), mode='tensor')
+                          for i in range(0, len(images), 500)]).numpy()
+
+
+def val_accuracy(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray) -> float:
+    return float((predict_logits(model, images).argmax(1) == labels).mean())
 
 
 @pytest.fixture(scope='session')
@@ -100,19 +108,25 @@ def trained_classifier() -> TrainedClassifier:
     return TrainedClassifier(model, x_train, x_val, y_val)
 
 
-def fashion_mnist_inputs(images: np.ndarray) -> np.ndarray:
+def fashion_mnist_normalisation() -> tuple:
+    """(mean, std) of the Fashion-MNIST configs' data preprocessor (one value per channel)."""
+    from mmengine.config import Config
+    pre = Config.fromfile(FASHION_DATA_CONFIG).data_preprocessor
+    return pre.mean[0], pre.std[0]
+
+
+def fashion_mnist_inputs(images: np.ndarray, mean: float, std: float) -> np.ndarray:
     """uint8 ``(N, 64, 64)`` images -> normalised float32 ``(N, 3, 64, 64)`` network inputs."""
-    x = (images.astype(np.float32) - FASHION_MEAN) / FASHION_STD
+    x = (images.astype(np.float32) - mean) / std
     return np.ascontiguousarray(np.repeat(x[:, None], 3, axis=1))
 
 
 def load_fashion_mnist_resized(split: str) -> tuple:
     """One Fashion-MNIST split as uint8 ``(N, 64, 64)`` images (upsampled) and labels."""
-    if not all(os.path.isfile(os.path.join(DEBIAN_ROOT, name + '.gz'))
-               for name in IDX_FILES[split]):
-        pytest.skip(f'Fashion-MNIST not found in {DEBIAN_ROOT}: '
-                    'apt-get install dataset-fashion-mnist')
-    images, labels = load_fashion_mnist(DEBIAN_ROOT, split, 10)
+    try:
+        images, labels = load_fashion_mnist(DEBIAN_ROOT, split, 10)
+    except FileNotFoundError as e:  # names the file and the apt package
+        pytest.skip(str(e))
     size = (FASHION_SIZE, FASHION_SIZE)
     return np.stack([cv2.resize(img, size, interpolation=cv2.INTER_LINEAR) for img in images]), \
         labels.astype(np.int64)
@@ -124,13 +138,16 @@ def fashion_mnist_classifier() -> TrainedClassifier:
     ``train_images`` are 512 of them (for calibration), ``val_images`` the 10,000 test images."""
     x_train, y_train = load_fashion_mnist_resized('train')
     x_test, y_test = load_fashion_mnist_resized('test')
+    mean, std = fashion_mnist_normalisation()
     steps = FASHION_EPOCHS * len(y_train) // 64
-    model = train_pplcnet_05x(lambda idx: torch.from_numpy(fashion_mnist_inputs(x_train[idx])),
-                              y_train, steps, label_smoothing=0.1)
-    test_images = fashion_mnist_inputs(x_test)
+    model = train_pplcnet_05x(
+        lambda idx: torch.from_numpy(fashion_mnist_inputs(x_train[idx], mean, std)), y_train,
+        steps, label_smoothing=0.1)
+    test_images = fashion_mnist_inputs(x_test, mean, std)
     accuracy = val_accuracy(model, test_images, y_test)
     assert accuracy > 0.85, f'the int8 test network did not train: test accuracy {accuracy:.3f}'
-    return TrainedClassifier(model, fashion_mnist_inputs(x_train[:512]), test_images, y_test)
+    return TrainedClassifier(model, fashion_mnist_inputs(x_train[:512], mean, std), test_images,
+                             y_test)
 
 
 @pytest.fixture(scope='session')

@@ -43,8 +43,7 @@ def test_fp32_engines_match_pytorch(pplcnet_1x, engine, tmp_path):
 @pytest.mark.parametrize('engine', ['pytorch', 'openvino'])
 def test_bf16_engines_stay_close(trained_classifier, engine):
     model, images = trained_classifier.model, trained_classifier.val_images
-    with torch.no_grad():
-        reference = model(torch.from_numpy(images), mode='tensor').numpy()
+    reference = trained_classifier.val_logits()
     run = build_engine(model, torch.from_numpy(images[:1]), engine, 'bf16', threads=2)
     if engine == 'openvino':
         assert 'bfloat16' in run.info()['inference_precision_hint']
@@ -68,9 +67,7 @@ def test_int8_keeps_top1_on_real_images(fashion_mnist_classifier, engine, int8_f
     """
     model = fashion_mnist_classifier.model
     images = fashion_mnist_classifier.val_images
-    with torch.no_grad():
-        reference = torch.cat([model(torch.from_numpy(images[i:i + 500]), mode='tensor')
-                               for i in range(0, len(images), 500)]).numpy()
+    reference = fashion_mnist_classifier.val_logits()
     run = build_engine(model, torch.from_numpy(images[:1]), engine, 'int8', threads=2,
                        workdir=str(tmp_path),
                        calibration=fashion_mnist_classifier.train_images[:128])
