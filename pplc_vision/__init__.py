@@ -1,18 +1,17 @@
 """pplc_vision: PP-LCNet and friends for mmdet, mmseg and mmpretrain.
 
 Importing the package (``custom_imports=dict(imports=['pplc_vision'])`` in a config) registers
-every component, makes mmengine checkpoints loadable under torch>=2.6, and makes mmengine's local
-checkpoint writes atomic (temporary file + rename), so an interrupted save never leaves a
-truncated checkpoint for ``--resume`` to trip on.
+every component and the safe-loading allowlist (:mod:`pplc_vision.compat`: mmengine's Runner
+checkpoints load with ``weights_only=True``, anything that could run code is refused with one
+line). It patches nothing else: crash-safe checkpoints and CPU DDP are what the training tool
+sets up for its own run (:mod:`pplc_vision.apis.runs`).
 """
-from .compat import apply_checkpoint_loading_fix
+from .compat import register_safe_globals, register_safe_loader
 from .version import __version__
 
-apply_checkpoint_loading_fix()
+register_safe_globals()
+register_safe_loader()
 
-from . import datasets, models  # noqa: E402,F401  (registers the components)
-from . import engine  # noqa: E402,F401  (registers the hooks)
+from . import datasets, engine, models  # noqa: E402,F401  (registers the components)
 
-engine.apply_atomic_local_writes()
-
-__all__ = ['__version__', 'apply_checkpoint_loading_fix']
+__all__ = ['__version__']

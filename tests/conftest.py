@@ -1,4 +1,6 @@
-"""Shared pytest setup: ``helpers`` importable, no default scope leaking between tests."""
+"""Shared pytest setup: ``helpers`` importable, no default scope leaking between tests, and no
+silent skips under tools/run_tests.sh."""
+import os
 import sys
 from pathlib import Path
 
@@ -31,3 +33,19 @@ def restore_default_scope():
 def coco_split(tmp_path: Path) -> CocoSplit:
     """Two 128x128 images with three boxes of two classes, in COCO format."""
     return write_coco_dataset(tmp_path / 'coco')
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under ``PPLC_FAIL_ON_SKIP=1`` (tools/run_tests.sh, so CI) a skip is a failure.
+
+    A skip hides what README claims; only tests marked ``hardware`` (they depend on whether the
+    machine has a GPU) may skip.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if (report.skipped and os.environ.get('PPLC_FAIL_ON_SKIP') == '1'
+            and not hasattr(report, 'wasxfail') and item.get_closest_marker('hardware') is None):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = 'failed'
+        report.longrepr = f'skipped, which tools/run_tests.sh does not accept: {reason}'

@@ -1,79 +1,15 @@
 """Checkpoints saved by a real mmengine Runner load and resume under torch>=2.6."""
-import pickle
+import subprocess
+import sys
 import uuid
-from pathlib import Path
-from typing import List
 
 import pytest
 import torch
-from mmengine.hooks import Hook
-from mmengine.model import BaseModel
 from mmengine.runner import Runner, load_checkpoint
-from torch import nn
-from torch.utils.data import Dataset
 
-import pplc_vision  # noqa: F401  (applies the checkpoint-loading fix)
-
-
-class ToyModel(BaseModel):
-    """A linear regressor with a BN layer, so the checkpoint holds buffers too."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.norm = nn.BatchNorm1d(2)
-        self.linear = nn.Linear(2, 1)
-
-    def forward(self, inputs: torch.Tensor, targets: torch.Tensor, mode: str = 'tensor'):
-        out = self.linear(self.norm(inputs)).squeeze(1)
-        if mode == 'loss':
-            return dict(loss=((out - targets)**2).mean())
-        return out
-
-
-class ToyDataset(Dataset):
-    """Eight random (inputs, targets) pairs."""
-
-    def __init__(self) -> None:
-        gen = torch.Generator().manual_seed(0)
-        self.inputs = torch.randn(8, 2, generator=gen)
-        self.targets = self.inputs.sum(1)
-
-    def __len__(self) -> int:
-        return len(self.inputs)
-
-    def __getitem__(self, index: int) -> dict:
-        return dict(inputs=self.inputs[index], targets=self.targets[index])
-
-
-class RecordIters(Hook):
-    """Records ``runner.iter`` before every training iteration."""
-
-    def __init__(self) -> None:
-        self.iters: List[int] = []
-
-    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
-        self.iters.append(runner.iter)
-
-
-def make_runner(work_dir: Path, max_iters: int, resume: bool, hook: Hook) -> Runner:
-    return Runner(
-        model=ToyModel(),
-        work_dir=str(work_dir),
-        experiment_name=f'compat_{uuid.uuid4().hex}',
-        train_dataloader=dict(
-            dataset=ToyDataset(),
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            collate_fn=dict(type='default_collate'),
-            batch_size=2,
-            num_workers=0),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9)),
-        train_cfg=dict(by_epoch=False, max_iters=max_iters),
-        default_hooks=dict(
-            checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
-            logger=dict(type='LoggerHook', interval=1)),
-        custom_hooks=[hook],
-        randomness=dict(seed=0),
-        resume=resume)
+import pplc_vision  # noqa: F401  (registers the safe-loading allowlist)
+from pplc_vision.compat import SAFE_GLOBALS
+from toy_runner import RecordIters, ToyModel, make_runner
 
 
 @pytest.fixture(scope='module')
@@ -88,13 +24,22 @@ def saved_run(tmp_path_factory):
     return work_dir, checkpoint, state
 
 
-def test_plain_torch_load_rejects_runner_checkpoint(saved_run):
-    # proves the checkpoint is one that needs the fix: it pickles message_hub's HistoryBuffer
-    if torch.__version__ < '2.6':
-        pytest.skip('torch<2.6 loads full pickles by default')
+def test_runner_checkpoint_needs_exactly_the_allowlist(saved_run):
+    # the checkpoint pickles message_hub's HistoryBuffer and numpy objects beyond torch's own
+    # safe types; every one of them is in the allowlist, so weights_only=True loads it
     _, checkpoint, _ = saved_run
-    with pytest.raises(pickle.UnpicklingError, match='(?i)weights.only'):
-        torch.load(checkpoint)
+    # asked in a fresh interpreter, where pplc_vision has not registered the allowlist
+    probe = subprocess.run(
+        [sys.executable, '-c', 'import sys, torch; print("\\n".join(torch.serialization.'
+         'get_unsafe_globals_in_checkpoint(sys.argv[1])))', str(checkpoint)],
+        capture_output=True, text=True, timeout=300)
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    needed = set(probe.stdout.split())
+    assert 'mmengine.logging.history_buffer.HistoryBuffer' in needed
+    allowed = {g[1] if isinstance(g, tuple) else f'{g.__module__}.{g.__qualname__}'
+               for g in SAFE_GLOBALS}
+    assert needed <= allowed, needed - allowed
+    assert torch.load(checkpoint, weights_only=True)['meta']['iter'] == 2
 
 
 def test_load_checkpoint(saved_run):

@@ -5,17 +5,22 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash tools/setup_env.sh --test
-# Real data that tests use, from Debian (GPL/MIT packaging: installed, never vendored).
-DEB_PKGS=(labelme-examples)
+# Real data that tests read, from Debian (GPL/MIT packaging: installed, never vendored).
+# A test never skips for want of them: if they cannot be installed, the run stops here.
+DEB_PKGS=(labelme-examples dataset-fashion-mnist)
 missing=()
 for pkg in "${DEB_PKGS[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if (( ${#missing[@]} )); then
-  if [[ $(id -u) == 0 ]]; then
-    echo "[tests] apt-get install ${missing[*]}"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null \
-      || echo "[tests] could not install ${missing[*]}: the tests that need them will skip"
-  else
-    echo "[tests] not root: ${missing[*]} not installed; the tests that need them will skip"
+  SUDO=(); [[ $(id -u) == 0 ]] || SUDO=(sudo -n)
+  echo "[tests] apt-get install ${missing[*]}"
+  if ! { "${SUDO[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+         "${SUDO[@]}" apt-get install -y -qq "${missing[@]}"; } >/tmp/pplc_apt.log 2>&1; then
+    tail -n 5 /tmp/pplc_apt.log >&2
+    echo "[tests] FAILED: could not install the Debian packages ${missing[*]} that the tests" \
+         "read; install them (apt-get install ${missing[*]}) and re-run" >&2
+    exit 1
   fi
 fi
+# A skipped test fails the run (tests/conftest.py), except tests marked `hardware` (GPU or not).
+export PPLC_FAIL_ON_SKIP=1
 exec .venv/bin/python -m pytest "$@"

@@ -32,18 +32,25 @@ trap 'echo "[setup] FAILED at step: ${CURRENT_STEP:-start}. Fix the error above 
 
 # The stamp covers every input that changes what gets installed.
 # A --test setup is a superset of the runtime one, so its stamp serves both.
-INPUTS_KEY="$(cat "$0" "$ROOT/setup.cfg" | sha256sum | cut -c1-16)"
+PY_TAG="$("$PY_BASE" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')" \
+  || { echo "[setup] cannot run $PY_BASE; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+INPUTS_KEY="$(cat "$0" "$ROOT/setup.cfg" | sha256sum | cut -c1-16)-$PY_TAG"
 STAMP_KEY="$INPUTS_KEY-test$WITH_TEST"
 STAMP="$VENV/.pplc_setup_stamp"
 if [[ -f "$STAMP" ]] && { grep -qx "$STAMP_KEY" "$STAMP" || grep -qx "$INPUTS_KEY-test1" "$STAMP"; }; then
   echo "[setup] .venv is up to date ($(cat "$STAMP"))"; exit 0
 fi
 
-step "check python (3.10 or 3.11 needed)"
-"$PY_BASE" -c 'import sys; assert sys.version_info[:2] in ((3,10),(3,11)), sys.version' \
-  || { echo "[setup] $PY_BASE is not Python 3.10/3.11; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+step "check python (3.10, 3.11 or 3.12 needed)"
+"$PY_BASE" -c 'import sys; assert sys.version_info[:2] in ((3,10),(3,11),(3,12)), sys.version' \
+  || { echo "[setup] $PY_BASE is not Python 3.10-3.12; set PYTHON=/path/to/python3.11" >&2; exit 1; }
 
 step "create venv at .venv"
+# a venv of another Python version (PYTHON changed) is rebuilt, not mixed
+if [[ -x "$VENV/bin/python" ]] && [[ "$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')" != "$PY_TAG" ]]; then
+  echo "[setup] .venv has another Python than $PY_BASE ($PY_TAG): recreating it"
+  rm -rf "$VENV"
+fi
 [[ -x "$VENV/bin/python" ]] || "$PY_BASE" -m venv "$VENV"
 PY="$VENV/bin/python"
 # pip warns about index folders of this image that do not exist; keep the log readable.
@@ -83,8 +90,9 @@ build_mmcv() {
 
 step "install mmcv $MMCV_VERSION with ops (cached wheel in $WHEELS)"
 if ! "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
-  ls "$WHEELS"/mmcv-"$MMCV_VERSION"-*.whl >/dev/null 2>&1 || build_mmcv
-  quiet_pip install -q --no-deps --force-reinstall "$WHEELS"/mmcv-"$MMCV_VERSION"-*.whl
+  # the cached wheel is per Python version (cp311, cp312, ...)
+  ls "$WHEELS"/mmcv-"$MMCV_VERSION"-"$PY_TAG"-*.whl >/dev/null 2>&1 || build_mmcv
+  quiet_pip install -q --no-deps --force-reinstall "$WHEELS"/mmcv-"$MMCV_VERSION"-"$PY_TAG"-*.whl
   quiet_pip install -q addict packaging Pillow pyyaml yapf
 fi
 

@@ -6,7 +6,8 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=8000, max_keep_ckpts=3,
+    # mmengine's CheckpointHook that never leaves the run without a complete checkpoint
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=8000, max_keep_ckpts=3,
                     save_best='mIoU'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # tools/test.py --show-dir switches on drawing (colourised predictions next to the labels)

@@ -26,13 +26,13 @@ model = dict(head=dict(num_classes=num_classes))
 dataset_type = 'CheckedImageFolder'
 metainfo = dict(classes=data_root + 'meta/classes.txt')
 train_pipeline = [
-    dict(type='LoadImageChecked'),
+    dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=input_size, crop_ratio_range=(0.6, 1.0)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageChecked'),
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(input_size, input_size)),
     dict(type='PackInputs'),
 ]

@@ -15,7 +15,7 @@ optim_wrapper = dict(optimizer=dict(weight_decay=weight_decay))
 # PaddleClas trains the 2.5x model with AutoAugment after the flip (PPLCNet_x2_5.yaml); the
 # paper's section 4.2 does not mention it. Pad value: ImageNet mean in BGR.
 train_pipeline = [
-    dict(type='LoadImageChecked'),
+    dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='AutoAugment', policies='imagenet', hparams=dict(pad_val=[104, 116, 124])),

@@ -16,7 +16,7 @@ val_interval = 100
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations'),
+    dict(type='LoadAnnotations'),
     dict(type='RandomResize', scale=(512, 512), ratio_range=(0.75, 1.25), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -25,7 +25,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(512, 512), keep_ratio=True),
-    dict(type='LoadCheckedAnnotations'),
+    dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 model = dict(data_preprocessor=dict(size=crop_size))

@@ -19,13 +19,13 @@ classes = ('background', 'car', 'truck')
 metainfo = dict(classes=classes, palette=[[0, 0, 0], [0, 0, 142], [0, 0, 70]])
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations'),
+    dict(type='LoadAnnotations'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations'),
+    dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 model = dict(data_preprocessor=dict(size=frame_size), decode_head=dict(num_classes=len(classes)))

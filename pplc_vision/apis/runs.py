@@ -1,21 +1,75 @@
-"""Train and test runs behind tools/train.py and tools/test.py (mmengine ``Runner.from_cfg``)."""
+"""Train and test runs behind tools/train.py and tools/test.py (mmengine ``Runner.from_cfg``).
+
+What the tools set up for their own run, without changing mmengine for other code:
+
+- a plain ``CheckpointHook`` in the config becomes :class:`AtomicCheckpointHook` (same
+  arguments), so a kill or a full disk never leaves the run without a checkpoint;
+- ``--launcher pytorch`` on a machine without CUDA starts the gloo process group itself before
+  the Runner would (mmengine 0.10.7's launcher always calls ``torch.cuda.set_device``);
+- a checkpoint that is refused, unreadable, does not fit the model (unless the config says
+  ``partial_load = True``) or cannot be written ends the tool with one line.
+"""
+import datetime
 from typing import Dict, Optional, Sequence
 
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
-from ..engine import apply_atomic_local_writes
-from .runner_args import (apply_test_args, apply_train_args, load_config, test_arg_parser,
-                          train_arg_parser)
+from ..compat import CheckpointLoadError
+from ..engine import CheckpointSaveError
+from .checkpoint_fit import CheckpointMismatchError, check_checkpoint_fits, checkpoint_to_check
+from .runner_args import (ToolError, apply_test_args, apply_train_args, load_config,
+                          test_arg_parser, train_arg_parser)
+
+# Errors that reach the user as one line (the message names the file) rather than a traceback.
+ONE_LINE_ERRORS = (CheckpointLoadError, CheckpointSaveError, CheckpointMismatchError)
+
+
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Swap a plain ``CheckpointHook`` in ``cfg.default_hooks`` for ``AtomicCheckpointHook``."""
+    hook = cfg.get('default_hooks', {}).get('checkpoint')
+    if hook is not None and hook.get('type') in ('CheckpointHook', 'mmengine.CheckpointHook'):
+        hook['type'] = 'AtomicCheckpointHook'
+
+
+def init_cpu_distributed(cfg: Config) -> None:
+    """Start the gloo process group for ``--launcher pytorch`` when there is no CUDA."""
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available() \
+            or torch_dist.is_initialized():
+        return
+    dist_cfg = dict(cfg.get('env_cfg', {}).get('dist_cfg', {}))
+    backend = dist_cfg.pop('backend', 'gloo')
+    timeout = dist_cfg.pop('timeout', None)
+    if timeout is not None:
+        dist_cfg['timeout'] = datetime.timedelta(seconds=timeout)
+    torch_dist.init_process_group(backend='gloo' if backend == 'nccl' else backend, **dist_cfg)
+
+
+def _build_runner(cfg: Config, config_path: str) -> Runner:
+    init_cpu_distributed(cfg)
+    runner = Runner.from_cfg(cfg)
+    checkpoint = checkpoint_to_check(cfg)
+    if checkpoint is not None:
+        try:
+            check_checkpoint_fits(runner.model, checkpoint, config_path)
+        except (FileNotFoundError, ) + ONE_LINE_ERRORS as e:
+            raise ToolError(str(e)) from None
+    return runner
 
 
 def run_train(argv: Optional[Sequence[str]] = None) -> Runner:
     """Parse tools/train.py's arguments, then train; returns the finished Runner."""
     args = train_arg_parser().parse_args(argv)
     cfg = apply_train_args(load_config(args.config, args.cfg_options), args)
-    apply_atomic_local_writes()
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    use_atomic_checkpoints(cfg)
+    runner = _build_runner(cfg, args.config)
+    try:
+        runner.train()
+    except ONE_LINE_ERRORS as e:
+        raise ToolError(str(e)) from None
     return runner
 
 
@@ -23,8 +77,11 @@ def run_test(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
     """Parse tools/test.py's arguments, then evaluate the checkpoint; returns the metrics."""
     args = test_arg_parser().parse_args(argv)
     cfg = apply_test_args(load_config(args.config, args.cfg_options), args)
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    runner = _build_runner(cfg, args.config)
+    try:
+        metrics = runner.test()
+    except ONE_LINE_ERRORS as e:
+        raise ToolError(str(e)) from None
     if is_main_process():
         print('test metrics: ' + ', '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}'
                                            for k, v in metrics.items()))

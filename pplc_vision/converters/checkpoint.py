@@ -1,6 +1,4 @@
 """What every converter shares: the target model, the check against it, and the atomic save."""
-import os
-import tempfile
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence
 
@@ -8,6 +6,7 @@ import torch
 from mmpretrain.models.utils import make_divisible
 from torch import nn
 
+from ..engine.atomic_save import atomic_write
 from ..models.backbones.pplcnet import PPLCNet, mask_to_str
 from ..registry import build_in_scope
 
@@ -109,19 +108,7 @@ def add_bn_counters(state_dict: StateDict) -> StateDict:
 
 def save_checkpoint_atomic(checkpoint: dict, path: str) -> None:
     """``torch.save`` to a temporary file in the same folder, then rename it over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.pth', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(checkpoint, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(path, lambda f: torch.save(checkpoint, f))
 
 
 def block_names() -> List[str]:

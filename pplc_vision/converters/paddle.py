@@ -1,15 +1,19 @@
 """PaddleClas PP-LCNet checkpoints (``.pdparams``) to pplc_vision's classifier state dict.
 
-A ``.pdparams`` file is a pickled dict of numpy arrays, so paddle is not needed to read it.
+A ``.pdparams`` file is a pickled dict of numpy arrays, so paddle is not needed to read it. It is
+read with :class:`PdparamsUnpickler`, which admits numpy arrays and plain containers only: a
+model file is untrusted input, and a plain ``pickle.load`` would run any code it names.
 The differences that matter (see spec/PAPER.md): BN statistics are ``_mean``/``_variance``;
 Linear weights are ``[in, out]``; the classifier's dropout is Paddle's ``downscale_in_infer`` mode,
 which scales the 1280-d feature by ``1 - p`` at inference, so ``1 - p`` is folded into the FC
 weight (not the bias) to give the same logits in torch, whose dropout is the identity at inference.
 """
+import codecs
+import collections
 import pickle
 import re
 from collections import OrderedDict
-from typing import Any, Mapping
+from typing import Any, Mapping, Tuple
 
 import numpy as np
 import torch
@@ -22,15 +26,47 @@ _CONV_BN = re.compile(r'^(conv1|blocks[2-6]\.\d+\.(?:dw_conv|pw_conv))\.(conv\.w
 _SE = re.compile(r'^(blocks[2-6]\.\d+\.se)\.(conv[12])\.(weight|bias)$')
 
 
+# What a .pdparams may name: numpy's array/scalar reconstruction (numpy 1.x and 2.x module
+# names) and dtypes, OrderedDict, and ``_codecs.encode`` (how protocol 2 pickles write bytes).
+# Everything else (os.system, builtins.eval, ...) is refused.
+_PDPARAMS_GLOBALS = {
+    ('_codecs', 'encode'),
+    ('numpy.core.multiarray', '_reconstruct'), ('numpy._core.multiarray', '_reconstruct'),
+    ('numpy.core.multiarray', 'scalar'), ('numpy._core.multiarray', 'scalar'),
+    ('numpy', 'ndarray'), ('numpy', 'dtype'), ('collections', 'OrderedDict'),
+}
+
+
+class PdparamsUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only the globals of :data:`_PDPARAMS_GLOBALS`."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _PDPARAMS_GLOBALS:
+            raise pickle.UnpicklingError(f'it names {module}.{name}, which is not a numpy '
+                                         'array or a plain container (loading it could run '
+                                         'code)')
+        if module == 'collections':
+            return collections.OrderedDict
+        if module == '_codecs':
+            return codecs.encode
+        multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+        return getattr(np, name) if module == 'numpy' else getattr(multiarray, name)
+
+
+_READ_ERRORS: Tuple[type, ...] = (pickle.UnpicklingError, EOFError, ValueError, TypeError,
+                                  AttributeError, ImportError, IndexError, KeyError)
+
+
 def load_paddle_params(path: str) -> Mapping[str, Any]:
-    """Read a ``.pdparams`` file (a pickled ``{name: ndarray}``) without paddle."""
+    """Read a ``.pdparams`` file (a pickled ``{name: ndarray}``) without paddle, safely."""
     try:
         with open(path, 'rb') as f:
-            params = pickle.load(f, encoding='latin1')
+            params = PdparamsUnpickler(f, encoding='latin1').load()
     except FileNotFoundError:
         raise ConversionError(f'{path}: no such file') from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            ImportError, IndexError) as e:
+    except _READ_ERRORS as e:
+        if isinstance(e, pickle.UnpicklingError) and 'could run code' in str(e):
+            raise ConversionError(f'{path}: refused: {e}') from None
         raise ConversionError(f'{path}: cannot read it as a Paddle checkpoint (truncated or not '
                               f'a .pdparams pickle): {type(e).__name__}: {e}') from None
     if not isinstance(params, Mapping):

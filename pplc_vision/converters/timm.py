@@ -11,6 +11,7 @@ from typing import Mapping
 
 import torch
 
+from ..compat import CheckpointLoadError, first_line, safe_torch_load
 from .checkpoint import ConversionError, StateDict, _short, block_names
 
 _STEM = {'conv_stem.weight': 'conv1.conv.weight'}
@@ -38,13 +39,15 @@ def load_torch_state_dict(path: str) -> Mapping[str, torch.Tensor]:
         raise ConversionError(f'{path}: no such file')
     try:
         if path.endswith('.safetensors'):
-            from safetensors.torch import load_file
+            from safetensors.torch import load_file  # optional: only for .safetensors files
             obj = load_file(path)
         else:
-            obj = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # torch/safetensors raise many types for a damaged file
-        raise ConversionError(f'{path}: cannot read it as a torch checkpoint (truncated or '
-                              f'another format): {type(e).__name__}: {str(e)[:200]}') from None
+            obj = safe_torch_load(path, map_location='cpu')
+    except CheckpointLoadError as e:
+        raise ConversionError(str(e)) from None
+    except Exception as e:  # safetensors raises several types for a damaged file
+        raise ConversionError(f'{path}: cannot read it as a safetensors file (truncated or '
+                              f'another format): {type(e).__name__}: {first_line(e)}') from None
     if isinstance(obj, Mapping) and isinstance(obj.get('state_dict'), Mapping):
         obj = obj['state_dict']
     if not isinstance(obj, Mapping):

@@ -16,11 +16,15 @@ from mmseg.datasets import CityscapesDataset
 from mmseg.registry import DATASETS
 from PIL import Image
 
+from .checked_pipeline import with_checked_loaders
+
 IMG_DIR = 'leftImg8bit'
 GT_DIR = 'gtFine'
 IMG_SUFFIX = '_leftImg8bit.png'
 SEG_SUFFIX = '_gtFine_labelTrainIds.png'
 IGNORE_INDEX = 255
+# Stock loaders the dataset replaces with their checked subclass.
+CHECKED_LOADERS = {'LoadAnnotations': 'LoadCheckedAnnotations'}
 
 
 def _folder_hint(root: str, split_dir: str, kind: str) -> str:
@@ -33,14 +37,20 @@ class CityscapesLayoutDataset(CityscapesDataset):
 
     Checks, when the dataset is built: the image folder exists and holds ``*_leftImg8bit.png``
     files; the label folder exists (a missing ``gtFine`` is an error); every image has its
-    ``*_gtFine_labelTrainIds.png``. Pixel values and sizes are checked when a sample is loaded
-    (:class:`~pplc_vision.datasets.seg_transforms.LoadCheckedAnnotations`); each sample carries
-    ``num_classes`` for that check.
+    ``*_gtFine_labelTrainIds.png``. Pixel values and sizes are checked when a sample is loaded:
+    the stock ``LoadAnnotations`` of the pipeline (the name mmseg's inferencer expects) becomes
+    :class:`~pplc_vision.datasets.seg_transforms.LoadCheckedAnnotations`, and each sample
+    carries ``num_classes`` for that check.
 
     ``metainfo=dict(classes=...)`` with a subset of the 19 Cityscapes classes remaps ids as
     mmseg does; a class set that is not a subset (for example ``('background', 'car',
     'truck')``) is a dataset of its own whose label values index those classes directly.
     """
+
+    def __init__(self, **kwargs) -> None:
+        if 'pipeline' in kwargs:
+            kwargs['pipeline'] = with_checked_loaders(kwargs['pipeline'], CHECKED_LOADERS)
+        super().__init__(**kwargs)
 
     @classmethod
     def get_label_map(cls, new_classes: Optional[Sequence] = None) -> Optional[Dict[int, int]]:

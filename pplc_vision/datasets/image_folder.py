@@ -11,7 +11,8 @@ a class-count mismatch, and an undecodable image stops training with
   line in ``meta/<split>.txt``) and a label outside ``0..num_classes-1`` are errors naming the
   folder or file (``allow_empty_classes=True`` accepts empty classes);
 - :class:`LoadImageChecked`: ``LoadImageFromFile`` whose missing or undecodable file is a
-  one-line error naming the path and its size.
+  one-line error naming the path and its size. Configs name the stock ``LoadImageFromFile``
+  (which mmpretrain's inferencer expects); the checked datasets use this subclass in its place.
 """
 import os.path as osp
 from collections import Counter
@@ -22,11 +23,22 @@ from mmpretrain.datasets import CustomDataset, ImageNet
 from mmpretrain.datasets.custom import find_folders, get_samples
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
+from .checked_pipeline import with_checked_loaders
+
+# Stock loaders the checked datasets replace with their checked subclass.
+CHECKED_LOADERS = {'LoadImageFromFile': 'LoadImageChecked'}
+
 
 class ClassFolderChecks:
     """Checks shared by the checked datasets (a mixin over mmpretrain's ``CustomDataset``)."""
 
     allow_empty_classes: bool = False
+
+    def __init__(self, *args, allow_empty_classes: bool = False, **kwargs) -> None:
+        self.allow_empty_classes = allow_empty_classes
+        if 'pipeline' in kwargs:
+            kwargs['pipeline'] = with_checked_loaders(kwargs['pipeline'], CHECKED_LOADERS)
+        super().__init__(*args, **kwargs)
 
     def _find_samples(self) -> list:
         name = type(self).__name__
@@ -82,10 +94,6 @@ class CheckedImageFolder(ClassFolderChecks, CustomDataset):
         **kwargs: ``CustomDataset`` arguments.
     """
 
-    def __init__(self, *args, allow_empty_classes: bool = False, **kwargs) -> None:
-        self.allow_empty_classes = allow_empty_classes
-        super().__init__(*args, **kwargs)
-
 
 @DATASETS.register_module()
 class CheckedImageNet(ClassFolderChecks, ImageNet):
@@ -96,10 +104,6 @@ class CheckedImageNet(ClassFolderChecks, ImageNet):
         allow_empty_classes: Accept classes without images (mmpretrain's behaviour: a warning).
         **kwargs: ``ImageNet`` arguments.
     """
-
-    def __init__(self, *args, allow_empty_classes: bool = False, **kwargs) -> None:
-        self.allow_empty_classes = allow_empty_classes
-        super().__init__(*args, **kwargs)
 
 
 @TRANSFORMS.register_module()

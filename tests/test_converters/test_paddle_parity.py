@@ -14,8 +14,7 @@ from mmengine.runner import load_checkpoint
 
 from pplc_vision.converters import build_pplcnet_classifier
 
-paddle = pytest.importorskip('paddle', reason='paddlepaddle is a test-only dependency '
-                             '(bash tools/setup_env.sh --test installs it)')
+import paddle  # noqa: E402  (test-only dependency: bash tools/setup_env.sh --test)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.path.join(ROOT, 'tools', 'model_converters', 'paddle2pplcnet.py')
 
@@ -23,8 +22,8 @@ CLI = os.path.join(ROOT, 'tools', 'model_converters', 'paddle2pplcnet.py')
 def import_paddleclas_pplcnet():
     """The authors' ``pp_lcnet.py``, imported from the installed paddleclas wheel."""
     spec = importlib.util.find_spec('paddleclas')
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip('paddleclas==2.6.0 is not installed (bash tools/setup_env.sh --test)')
+    assert spec is not None and spec.submodule_search_locations, \
+        'paddleclas==2.6.0 is not installed (bash tools/setup_env.sh --test)'
     wheel_root = list(spec.submodule_search_locations)[0]
     if wheel_root not in sys.path:
         sys.path.insert(0, wheel_root)  # the wheel ships ``ppcls`` inside ``paddleclas/``
@@ -106,7 +105,7 @@ def test_backbone_only_checkpoint_initialises_a_backbone(paddle_checkpoints, tmp
                                  init_cfg=dict(type='Pretrained', checkpoint=dst,
                                                prefix='backbone.')))
     backbone.init_weights()
-    saved = torch.load(dst, weights_only=False)['state_dict']
+    saved = torch.load(dst, weights_only=True)['state_dict']
     assert all(k.startswith('backbone.') for k in saved)
     torch.testing.assert_close(backbone.conv1.bn.running_var,
                                saved['backbone.conv1.bn.running_var'])

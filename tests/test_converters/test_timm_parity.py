@@ -9,7 +9,7 @@ from mmengine.runner import load_checkpoint
 
 from pplc_vision.converters import build_pplcnet_classifier
 
-timm = pytest.importorskip('timm', reason='timm is a test-only dependency')
+import timm  # noqa: E402  (test-only dependency)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.path.join(ROOT, 'tools', 'model_converters', 'timm2pplcnet.py')
 TIMM_NAMES = {0.35: 'lcnet_035', 0.5: 'lcnet_050', 0.75: 'lcnet_075', 1.0: 'lcnet_100',

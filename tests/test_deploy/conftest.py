@@ -46,8 +46,7 @@ class TrainedClassifier:
 def load_demo_split(split: str, size: int):
     """Images (normalised to [-1, 1]) and labels of a ``data/demo_cls`` split."""
     paths = sorted(glob.glob(os.path.join(DEMO_CLS, split, '*', '*.png')))
-    if not paths:
-        pytest.skip(f'no demo images under {DEMO_CLS}/{split}')
+    assert paths, f'no demo images under {DEMO_CLS}/{split}'
     images, labels = [], []
     for path in paths:
         img = cv2.imread(path, cv2.IMREAD_COLOR)
@@ -123,10 +122,7 @@ def fashion_mnist_inputs(images: np.ndarray, mean: float, std: float) -> np.ndar
 
 def load_fashion_mnist_resized(split: str) -> tuple:
     """One Fashion-MNIST split as uint8 ``(N, 64, 64)`` images (upsampled) and labels."""
-    try:
-        images, labels = load_fashion_mnist(DEBIAN_ROOT, split, 10)
-    except FileNotFoundError as e:  # names the file and the apt package
-        pytest.skip(str(e))
+    images, labels = load_fashion_mnist(DEBIAN_ROOT, split, 10)  # error names the apt package
     size = (FASHION_SIZE, FASHION_SIZE)
     return np.stack([cv2.resize(img, size, interpolation=cv2.INTER_LINEAR) for img in images]), \
         labels.astype(np.int64)
@@ -153,6 +149,5 @@ def fashion_mnist_classifier() -> TrainedClassifier:
 @pytest.fixture(scope='session')
 def real_photos():
     """scikit-image's bundled photographs (RGB uint8)."""
-    pytest.importorskip('skimage', reason='scikit-image (a test dependency) ships the photos')
     from pplc_vision.deploy.quantize import load_images
     return load_images()

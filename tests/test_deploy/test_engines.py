@@ -10,8 +10,8 @@ from pplc_vision.deploy.engines import (EngineNotInstalled, as_tensor_module, bu
                                         check_engine, measure_drift, run_batches)
 from pplc_vision.deploy.quantize import random_crops, recalibrate_batchnorm
 
-ort = pytest.importorskip('onnxruntime')
-ov = pytest.importorskip('openvino')
+import onnxruntime as ort  # noqa: E402
+import openvino as ov  # noqa: E402
 
 
 @pytest.fixture(scope='module')

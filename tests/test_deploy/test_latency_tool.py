@@ -72,7 +72,6 @@ CONFIG_DEMO = os.path.join(ROOT, 'configs', 'cls', 'pplcnet_0.5x_demo-fashion-mn
 def test_int8_drift_on_the_configs_own_data(tmp_path, capsys):
     """--drift-data config: calibration on the config's train images, drift and top-1 accuracy
     on its test images (data/demo_cls: 600 train, 200 val PNGs at 64x64)."""
-    pytest.importorskip('nncf')
     out = tmp_path / 'r.json'
     rc = latency_tool.main([CONFIG_DEMO, '--engine', 'openvino', '--precision', 'int8',
                             '--shape', '64', '64', '--warmup', '0', '--iters', '2',
@@ -163,8 +162,6 @@ def test_a_figure_without_precision_is_refused():
 
 def test_detector_network_and_end_to_end_are_timed_apart(tmp_path):
     config = os.path.join(ROOT, 'configs', 'det', 'picodet_pplcnet_0.5x_coco.py')
-    if not os.path.isfile(config):
-        pytest.skip(f'{config} is not in this checkout yet')
     out = tmp_path / 'det.json'
     rc = latency_tool.main([config, '--shape', '128', '128', '--engine', 'onnxruntime',
                             '--warmup', '0', '--iters', '1', '--drift-images', '1',

@@ -17,8 +17,11 @@ from pplc_vision.deploy.onednn import OneDNNConv2d, fuse_conv_activation
 
 from test_fuse import assert_close_relative, randomize_batchnorms
 
-pytestmark = pytest.mark.skipif(not onednn.onednn_available(),
-                                reason='this torch build has no oneDNN')
+
+
+def test_this_torch_has_the_onednn_ops():
+    # the fused eager path depends on them: their absence is a failure, not a skip
+    assert onednn.onednn_available()
 
 
 def test_pplcnet_engine_fuses_every_conv_exactly():

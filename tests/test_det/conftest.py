@@ -33,8 +33,8 @@ def demo_coco() -> Path:
 @pytest.fixture
 def labelme_coco(tmp_path: Path) -> Path:
     """A writable copy of Debian labelme-examples' COCO sample (3 VOC photos, ids from 0)."""
-    if not (LABELME_COCO / 'annotations.json').is_file():
-        pytest.skip('labelme-examples is not installed (apt-get install labelme-examples)')
+    assert (LABELME_COCO / 'annotations.json').is_file(), \
+        'labelme-examples is not installed (apt-get install labelme-examples)'
     dst = tmp_path / 'labelme_coco'
     shutil.copytree(LABELME_COCO, dst, ignore=shutil.ignore_patterns('Visualization'))
     return dst

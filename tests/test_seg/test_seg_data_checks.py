@@ -10,7 +10,7 @@ from mmseg.registry import DATASETS
 import pplc_vision  # noqa: F401
 from pplc_vision.datasets.cityscapes import write_cityscapes_sample
 
-PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadCheckedAnnotations'),
+PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
             dict(type='PackSegInputs')]
 
 

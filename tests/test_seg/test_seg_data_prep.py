@@ -66,7 +66,7 @@ def test_labelme_frames_convert_to_the_cityscapes_layout(tmp_path):
         type='CityscapesLayoutDataset', data_root=str(tmp_path / 'out'),
         metainfo=dict(classes=CLASSES),
         data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadCheckedAnnotations'),
+        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
                   dict(type='PackSegInputs')]))
     seg = dataset[0]['data_samples'].gt_sem_seg.data
     assert seg.shape == (1, 30, 50) and seg.unique().tolist() == [0, 1, 2]

@@ -60,7 +60,7 @@ def test_in1k_recipe(scale):
     assert train_types[1:3] == ['RandomResizedCrop', 'RandomFlip']
     assert ('AutoAugment' in train_types) == (scale == '2.5x')  # PaddleClas PPLCNet_x2_5.yaml
     test_types = [t.type for t in cfg.test_dataloader.dataset.pipeline]
-    assert test_types == ['LoadImageChecked', 'ResizeEdge', 'CenterCrop', 'PackInputs']
+    assert test_types == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']
     assert cfg.train_dataloader.dataset.type == cfg.test_dataloader.dataset.type == \
         'CheckedImageNet'
 

@@ -15,7 +15,7 @@ import pplc_vision  # noqa: F401
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(ROOT, 'data', 'demo_cls')
 CLASSES = osp.join(DEMO, 'meta', 'classes.txt')
-PIPELINE = [dict(type='LoadImageChecked'), dict(type='PackInputs')]
+PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 
 
 def copy_demo(tmp_path, per_class: int = 2) -> str:

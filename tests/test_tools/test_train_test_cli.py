@@ -1,5 +1,5 @@
-"""tools/train.py and tools/test.py end to end on the embedded demo data, their one-line errors,
-atomic checkpoint writes, and get_flops."""
+"""tools/train.py and tools/test.py end to end on the embedded demo data, their one-line errors
+(a checkpoint that does not fit the model among them), atomic checkpoint writes, and get_flops."""
 import glob
 import os
 import os.path as osp
@@ -11,10 +11,12 @@ import sys
 import pytest
 import torch
 
+from pplc_vision.converters import build_pplcnet_classifier, select_backbone
 from pplc_vision.engine import atomic_save
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = 'configs/cls/pplcnet_0.5x_demo-fashion-mnist.py'
+DET_DEMO = 'configs/det/picodet_pplcnet_1x_demo-voc.py'
 FAST = ['train_cfg.max_epochs=2', 'train_cfg.val_interval=2',  # warm-up 1 + cosine 1
         'train_dataloader.dataset.indices=64', 'val_dataloader.dataset.indices=40',
         'test_dataloader.dataset.indices=40', 'train_dataloader.num_workers=0',
@@ -38,8 +40,8 @@ def test_train_then_test(tmp_path):
     assert train.returncode == 0, train.stderr[-3000:]
     ckpt = (work / 'last_checkpoint').read_text().strip()
     assert osp.basename(ckpt) == 'epoch_2.pth' and osp.isfile(ckpt)
-    assert not glob.glob(str(work / '.*.tmp'))  # atomic writes leave no temporary files
-    assert set(torch.load(ckpt, weights_only=False)['state_dict']) >= {
+    assert not glob.glob(str(work / '.tmp-*'))  # atomic writes leave no temporary files
+    assert set(torch.load(ckpt, weights_only=True)['state_dict']) >= {
         'backbone.conv1.conv.weight', 'head.fc.weight'}
 
     out = tmp_path / 'preds.pkl'
@@ -55,6 +57,50 @@ def test_train_then_test(tmp_path):
         assert len(pickle.load(f)) == 40
 
 
+def converted_classifier(path, scale: float, num_classes: int = 10, backbone_only=False):
+    """A PP-LCNet classifier checkpoint as the converters write it (meta + state_dict)."""
+    state = build_pplcnet_classifier(scale, num_classes=num_classes).state_dict()
+    if backbone_only:
+        state = select_backbone(state)
+    torch.save(dict(meta=dict(converted_from='paddle', source='x.pdparams', scale=scale),
+                    state_dict=state), path)
+    return str(path)
+
+
+def test_test_tool_refuses_a_checkpoint_of_another_task(tmp_path):
+    ckpt = converted_classifier(tmp_path / 'cls.pth', 1.0, num_classes=1000)
+    proc = run_tool('tools/test.py', DET_DEMO, ckpt, '--work-dir', str(tmp_path / 'w'))
+    assert proc.returncode != 0
+    line = last_error_line(proc)
+    assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    assert line.startswith(f'error: checkpoint {ckpt!r} does not fit config {DET_DEMO!r}: '), line
+    assert re.search(r'\d+ missing keys: .*\d+ unexpected keys: .*converted from paddle', line)
+    assert 'partial_load=True' in line
+
+
+def test_load_from_of_another_width_is_refused(tmp_path):
+    ckpt = converted_classifier(tmp_path / 'cls_1x.pth', 1.0)
+    proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+                    *FAST, f'load_from={ckpt}')
+    assert proc.returncode != 0
+    line = last_error_line(proc)
+    assert re.search(r'does not fit config .*: \d+ shape mismatches: backbone\.', line), line
+    assert not (tmp_path / 'w' / 'epoch_1.pth').exists()  # stopped before training
+
+
+def test_partial_load_is_explicit(tmp_path):
+    ckpt = converted_classifier(tmp_path / 'backbone.pth', 0.5, backbone_only=True)
+    refused = run_tool('tools/test.py', DEMO, ckpt, '--work-dir', str(tmp_path / 'a'),
+                       '--cfg-options', *FAST)
+    assert refused.returncode != 0
+    assert re.search(r'missing keys: head\.', last_error_line(refused)), refused.stderr[-2000:]
+    accepted = run_tool('tools/test.py', DEMO, ckpt, '--work-dir', str(tmp_path / 'b'),
+                        '--cfg-options', *FAST, 'partial_load=True')
+    assert accepted.returncode == 0, accepted.stderr[-3000:]
+    assert 'test metrics: accuracy/top1=' in accepted.stdout
+
+
+@pytest.mark.hardware
 @pytest.mark.skipif(torch.cuda.is_available(), reason='the error is for machines without CUDA')
 def test_amp_without_gpu_is_a_clear_error(tmp_path):
     proc = run_tool('tools/train.py', DEMO, '--amp', '--work-dir', str(tmp_path))
@@ -96,14 +142,6 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
         atomic_save.atomic_write_bytes(b'new and longer', target)
     assert target.read_bytes() == b'old'
     assert os.listdir(tmp_path) == ['epoch_1.pth']
-
-
-def test_atomic_writes_patch_mmengine_backend(tmp_path):
-    from mmengine.fileio.backends.local_backend import LocalBackend
-    atomic_save.apply_atomic_local_writes()
-    LocalBackend().put_text('x', tmp_path / 'last_checkpoint')
-    assert LocalBackend.put is atomic_save._put
-    assert (tmp_path / 'last_checkpoint').read_text() == 'x'
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ img_scale = (2048, 1024)  # (w, h) of the Cityscapes images
 scale_ratios = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations'),
+    dict(type='LoadAnnotations'),
     dict(type='RandomChoiceResize',
          scales=[(int(img_scale[0] * r), int(img_scale[1] * r)) for r in scale_ratios],
          keep_ratio=True),
@@ -24,7 +24,7 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     # labels are loaded after Resize: the metric compares at the original size
-    dict(type='LoadCheckedAnnotations'),
+    dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(

@@ -1,9 +1,10 @@
 # ImageNet-1k in folder layout (data/README.md). 256 images per GPU x 8 GPUs = 2048, the paper's
 # batch (PaddleClas: 512 x 4). Train: random resized crop 224 + horizontal flip; eval: resize the
 # short side to 256, center crop 224 (paper section 4.2, PaddleClas PPLCNet yamls).
-# CheckedImageNet / LoadImageChecked (pplc_vision.datasets.image_folder): mmpretrain's ImageNet /
-# LoadImageFromFile with one-line errors for an empty class folder, a class-count mismatch and an
-# undecodable image.
+# CheckedImageNet (pplc_vision.datasets.image_folder): mmpretrain's ImageNet with one-line errors
+# for an empty class folder and a class-count mismatch; it loads images with LoadImageChecked in
+# place of the LoadImageFromFile named here (an undecodable image is a one-line error), and the
+# stock name keeps mmpretrain's ImageClassificationInferencer working on this config.
 dataset_type = 'CheckedImageNet'
 data_root = 'data/imagenet/'
 data_preprocessor = dict(
@@ -14,14 +15,14 @@ data_preprocessor = dict(
 )
 
 train_pipeline = [
-    dict(type='LoadImageChecked'),
+    dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 
 test_pipeline = [
-    dict(type='LoadImageChecked'),
+    dict(type='LoadImageFromFile'),
     dict(type='ResizeEdge', scale=256, edge='short'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),

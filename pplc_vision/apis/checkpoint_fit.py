@@ -1,0 +1,68 @@
+"""A checkpoint that does not fit the model is an error, not ~300 warnings and random weights.
+
+mmengine's Runner loads ``load_from`` (and ``tools/test.py CKPT``) with ``strict=False``: a
+classification checkpoint given to a detector logs size mismatches and the run goes on from
+scratch, or tests as mAP 0 with exit 0. The tools check the fit first and stop with one line:
+how many keys are missing, unexpected or mis-shaped, the first few, and what the checkpoint's
+own metadata says it is. ``partial_load = True`` in the config (or ``--cfg-options
+partial_load=True``) loads what fits on purpose: a new number of classes, a backbone-only file.
+"""
+import re
+from typing import Mapping, Optional
+
+import torch
+from mmengine.model import is_model_wrapper
+from torch import nn
+
+from ..compat import safe_torch_load
+from ..converters.checkpoint import state_dict_mismatch
+
+PARTIAL_LOAD_KEY = 'partial_load'
+
+
+class CheckpointMismatchError(ValueError):
+    """The checkpoint's weights do not fit the model; the message is one line."""
+
+
+def describe_checkpoint(checkpoint: Mapping) -> str:
+    """What a checkpoint's metadata says it is, in a few words (its config is never run)."""
+    meta = checkpoint.get('meta') if isinstance(checkpoint, Mapping) else None
+    if not isinstance(meta, Mapping):
+        return 'it has no metadata'
+    parts = []
+    if meta.get('converted_from'):
+        parts.append(f'converted from {meta["converted_from"]} ({meta.get("source", "?")})')
+    cfg_text = meta.get('cfg')
+    if isinstance(cfg_text, str):
+        model_part = cfg_text[cfg_text.find('model = dict('):] if 'model = dict(' in cfg_text \
+            else cfg_text
+        types = re.findall(r"type='([\w.]+)'", model_part)[:3]
+        if types:
+            parts.append('model ' + ' / '.join(types))
+    if meta.get('experiment_name'):
+        parts.append(f'run {meta["experiment_name"]}')
+    return 'its metadata says: ' + ', '.join(parts) if parts else 'its metadata names no model'
+
+
+def check_checkpoint_fits(model: nn.Module, path: str, config_name: str) -> None:
+    """Raise :class:`CheckpointMismatchError` when ``path``'s weights do not fit ``model``."""
+    model = model.module if is_model_wrapper(model) else model
+    checkpoint = safe_torch_load(path, map_location='cpu')
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, Mapping) else None
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor)
+                                                 for v in state.values()):
+        raise CheckpointMismatchError(f'checkpoint {path!r} holds no state dict of tensors')
+    state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
+    problems = state_dict_mismatch(state, model)
+    if problems:
+        raise CheckpointMismatchError(
+            f'checkpoint {path!r} does not fit config {config_name!r}: ' + '; '.join(problems) +
+            f'; {describe_checkpoint(checkpoint)}. To load only what fits on purpose, add '
+            f'--cfg-options {PARTIAL_LOAD_KEY}=True')
+
+
+def checkpoint_to_check(cfg) -> Optional[str]:
+    """The checkpoint a run will load into its model, unless the config allows partial loads."""
+    if cfg.get(PARTIAL_LOAD_KEY, False):
+        return None
+    return cfg.get('load_from') or None
