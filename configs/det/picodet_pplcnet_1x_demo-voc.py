@@ -71,3 +71,8 @@ default_hooks = dict(
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
 log_processor = dict(window_size=10)
 randomness = dict(seed=0)
+# Under DDP (tools/dist_train.sh) BatchNorm statistics are computed over all processes, so the
+# batch of 2 photos split over 2 processes trains like one process (on CPU: CPUSyncBatchNorm).
+# PaddleDetection's PicoDet configs train with per-GPU BN at 80+ images per GPU; this demo's
+# per-process batch of 1 photo needs the synchronised statistics.
+sync_bn = 'torch'

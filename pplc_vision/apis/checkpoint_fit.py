@@ -4,11 +4,13 @@ mmengine's Runner loads ``load_from`` (and ``tools/test.py CKPT``) with ``strict
 classification checkpoint given to a detector logs size mismatches and the run goes on from
 scratch, or tests as mAP 0 with exit 0. The tools check the fit first and stop with one line:
 how many keys are missing, unexpected or mis-shaped, the first few, and what the checkpoint's
-own metadata says it is. ``partial_load = True`` in the config (or ``--cfg-options
-partial_load=True``) loads what fits on purpose: a new number of classes, a backbone-only file.
+own metadata says it is. The same holds for ``init_cfg=dict(type='Pretrained', ...)`` of any
+sub-module (its ``prefix`` selects the keys). ``partial_load = True`` in the config (or
+``--cfg-options partial_load=True``) loads what fits on purpose: a new number of classes, a
+backbone-only file.
 """
 import re
-from typing import Mapping, Optional
+from typing import Iterator, Mapping, Optional, Tuple
 
 import torch
 from mmengine.model import is_model_wrapper
@@ -44,8 +46,10 @@ def describe_checkpoint(checkpoint: Mapping) -> str:
     return 'its metadata says: ' + ', '.join(parts) if parts else 'its metadata names no model'
 
 
-def check_checkpoint_fits(model: nn.Module, path: str, config_name: str) -> None:
-    """Raise :class:`CheckpointMismatchError` when ``path``'s weights do not fit ``model``."""
+def check_checkpoint_fits(model: nn.Module, path: str, config_name: str,
+                          prefix: str = '') -> None:
+    """Raise :class:`CheckpointMismatchError` when ``path``'s weights (those under ``prefix``,
+    stripped of it, as ``init_cfg=Pretrained`` reads them) do not fit ``model``."""
     model = model.module if is_model_wrapper(model) else model
     checkpoint = safe_torch_load(path, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, Mapping) else None
@@ -53,12 +57,30 @@ def check_checkpoint_fits(model: nn.Module, path: str, config_name: str) -> None
                                                  for v in state.values()):
         raise CheckpointMismatchError(f'checkpoint {path!r} holds no state dict of tensors')
     state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
+    if prefix:
+        prefix = prefix if prefix.endswith('.') else prefix + '.'  # as mmengine reads it
+        state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
     problems = state_dict_mismatch(state, model)
     if problems:
+        what = f'checkpoint {path!r}' + (f' (keys under {prefix!r})' if prefix else '')
         raise CheckpointMismatchError(
-            f'checkpoint {path!r} does not fit config {config_name!r}: ' + '; '.join(problems) +
+            f'{what} does not fit config {config_name!r}: ' + '; '.join(problems) +
             f'; {describe_checkpoint(checkpoint)}. To load only what fits on purpose, add '
             f'--cfg-options {PARTIAL_LOAD_KEY}=True')
+
+
+def pretrained_inits(model: nn.Module, cfg) -> Iterator[Tuple[nn.Module, Optional[str], str]]:
+    """``(sub-module, checkpoint, prefix)`` of every ``init_cfg=dict(type='Pretrained')`` of the
+    built model, unless the config allows partial loads."""
+    if cfg.get(PARTIAL_LOAD_KEY, False):
+        return
+    model = model.module if is_model_wrapper(model) else model
+    for module in model.modules():
+        init_cfgs = getattr(module, 'init_cfg', None)
+        for init_cfg in init_cfgs if isinstance(init_cfgs, list) else [init_cfgs]:
+            if isinstance(init_cfg, Mapping) and init_cfg.get('type') == 'Pretrained' \
+                    and init_cfg.get('checkpoint'):
+                yield module, init_cfg['checkpoint'], init_cfg.get('prefix', '') or ''
 
 
 def checkpoint_to_check(cfg) -> Optional[str]:

@@ -12,6 +12,8 @@ from typing import List, Optional
 import torch
 from mmengine.config import Config, DictAction
 
+from .config_checks import check_schedules_fit
+
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 # How each task library's test visualisation hook is switched on (as its own tools/test.py does).
 SHOW_DIR_HOOK_ARGS = {
@@ -96,6 +98,21 @@ def _check_amp(cfg: Config, requested: bool) -> None:
                         'train without --amp on the CPU')
 
 
+def check_resume_pointer(work_dir: str) -> None:
+    """An empty or dangling ``last_checkpoint`` in ``work_dir`` is a one-line error."""
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return  # nothing to resume: mmengine starts from scratch and says so
+    with open(pointer) as f:
+        target = f.read().strip()
+    if not target:
+        raise ToolError(f'--resume: {pointer} is empty; give the checkpoint to resume from '
+                        f'(--resume {work_dir}/epoch_N.pth) or remove the file')
+    if not osp.isfile(target):
+        raise ToolError(f'--resume: {pointer} points to {target}, which does not exist; give '
+                        f'the checkpoint to resume from (--resume CKPT) or remove the file')
+
+
 def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply tools/train.py's arguments to ``cfg`` (in place; also returned)."""
     _apply_common(cfg, args)
@@ -108,7 +125,11 @@ def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
             raise ToolError(f'--auto-scale-lr: config {args.config!r} has no '
                             'auto_scale_lr.base_batch_size')
         cfg.auto_scale_lr.enable = True
+    problem = check_schedules_fit(cfg)
+    if problem:
+        raise ToolError(f'config {args.config!r}: {problem}')
     if args.resume == 'auto':
+        check_resume_pointer(cfg.work_dir)
         cfg.resume = True
         cfg.load_from = None
     elif args.resume is not None:

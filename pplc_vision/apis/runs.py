@@ -5,12 +5,15 @@ What the tools set up for their own run, without changing mmengine for other cod
 - a plain ``CheckpointHook`` in the config becomes :class:`AtomicCheckpointHook` (same
   arguments), so a kill or a full disk never leaves the run without a checkpoint;
 - ``--launcher pytorch`` on a machine without CUDA starts the gloo process group itself before
-  the Runner would (mmengine 0.10.7's launcher always calls ``torch.cuda.set_device``);
+  the Runner would (mmengine 0.10.7's launcher always calls ``torch.cuda.set_device``), and a
+  config's ``sync_bn`` becomes :class:`CPUSyncBatchNorm` (torch's ``SyncBatchNorm`` is GPU-only),
+  so N processes train the model that one process trains with the same total batch;
 - a checkpoint that is refused, unreadable, does not fit the model (unless the config says
   ``partial_load = True``) or cannot be written ends the tool with one line.
 """
+import contextlib
 import datetime
-from typing import Dict, Optional, Sequence
+from typing import Dict, Iterator, Optional, Sequence
 
 import torch
 import torch.distributed as torch_dist
@@ -19,8 +22,10 @@ from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 from ..compat import CheckpointLoadError
-from ..engine import CheckpointSaveError
-from .checkpoint_fit import CheckpointMismatchError, check_checkpoint_fits, checkpoint_to_check
+from ..engine import CheckpointSaveError, convert_to_cpu_sync_bn
+from .checkpoint_fit import (CheckpointMismatchError, check_checkpoint_fits, checkpoint_to_check,
+                             pretrained_inits)
+from .config_checks import unknown_argument_message
 from .runner_args import (ToolError, apply_test_args, apply_train_args, load_config,
                           test_arg_parser, train_arg_parser)
 
@@ -48,16 +53,44 @@ def init_cpu_distributed(cfg: Config) -> None:
     torch_dist.init_process_group(backend='gloo' if backend == 'nccl' else backend, **dist_cfg)
 
 
-def _build_runner(cfg: Config, config_path: str) -> Runner:
+def _build_runner(cfg: Config, config_path: str, training: bool) -> Runner:
+    """The Runner of ``cfg``, after checking that every checkpoint it will load fits."""
     init_cpu_distributed(cfg)
+    cpu_sync_bn = torch_dist.is_initialized() and not torch.cuda.is_available() \
+        and cfg.get('sync_bn') is not None
+    if cpu_sync_bn:
+        cfg.sync_bn = None  # mmengine would convert to torch's GPU-only SyncBatchNorm
     runner = Runner.from_cfg(cfg)
-    checkpoint = checkpoint_to_check(cfg)
-    if checkpoint is not None:
+    if cpu_sync_bn:
+        converted = convert_to_cpu_sync_bn(runner.model)
+        runner.logger.info(f'sync_bn on CPU: {converted} BatchNorm layers synchronised over '
+                           f'{torch_dist.get_world_size()} processes (CPUSyncBatchNorm)')
+    checks = [(runner.model, checkpoint_to_check(cfg), '')]
+    if training:  # init_cfg=Pretrained weights are loaded by init_weights() at train time
+        checks += [(module, path, prefix) for module, path, prefix in
+                   pretrained_inits(runner.model, cfg)]
+    for module, path, prefix in checks:
+        if path is None:
+            continue
         try:
-            check_checkpoint_fits(runner.model, checkpoint, config_path)
-        except (FileNotFoundError, ) + ONE_LINE_ERRORS as e:
+            check_checkpoint_fits(module, path, config_path, prefix=prefix)
+        except FileNotFoundError as e:
             raise ToolError(str(e)) from None
     return runner
+
+
+@contextlib.contextmanager
+def one_line_errors(config_path: str) -> Iterator[None]:
+    """Turn the known user errors of a run into :class:`ToolError` (one line)."""
+    try:
+        yield
+    except ONE_LINE_ERRORS as e:
+        raise ToolError(str(e)) from None
+    except TypeError as e:
+        message = unknown_argument_message(e)
+        if message is None:
+            raise
+        raise ToolError(f'config {config_path!r}: {message}') from None
 
 
 def run_train(argv: Optional[Sequence[str]] = None) -> Runner:
@@ -65,11 +98,9 @@ def run_train(argv: Optional[Sequence[str]] = None) -> Runner:
     args = train_arg_parser().parse_args(argv)
     cfg = apply_train_args(load_config(args.config, args.cfg_options), args)
     use_atomic_checkpoints(cfg)
-    runner = _build_runner(cfg, args.config)
-    try:
+    with one_line_errors(args.config):
+        runner = _build_runner(cfg, args.config, training=True)
         runner.train()
-    except ONE_LINE_ERRORS as e:
-        raise ToolError(str(e)) from None
     return runner
 
 
@@ -77,11 +108,9 @@ def run_test(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
     """Parse tools/test.py's arguments, then evaluate the checkpoint; returns the metrics."""
     args = test_arg_parser().parse_args(argv)
     cfg = apply_test_args(load_config(args.config, args.cfg_options), args)
-    runner = _build_runner(cfg, args.config)
-    try:
+    with one_line_errors(args.config):
+        runner = _build_runner(cfg, args.config, training=False)
         metrics = runner.test()
-    except ONE_LINE_ERRORS as e:
-        raise ToolError(str(e)) from None
     if is_main_process():
         print('test metrics: ' + ', '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}'
                                            for k, v in metrics.items()))

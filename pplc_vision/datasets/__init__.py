@@ -4,8 +4,8 @@ converters."""
 from .cityscapes import CityscapesLayoutDataset
 from .coco_file import CocoFileDataset, CocoFileMetric  # noqa: F401  (mmdet scope)
 from .fashion_mnist_idx import FashionMNISTIdx  # noqa: F401  (mmpretrain scope)
-from .image_folder import (CheckedImageFolder, CheckedImageNet,  # noqa: F401  (mmpretrain)
-                           LoadImageChecked)
+from .checked_pipeline import LoadImageChecked  # noqa: F401  (all scopes)
+from .image_folder import CheckedImageFolder, CheckedImageNet  # noqa: F401  (mmpretrain)
 from .seg_transforms import LoadCheckedAnnotations
 
 __all__ = ['CityscapesLayoutDataset', 'LoadCheckedAnnotations']

@@ -16,7 +16,7 @@ from mmseg.datasets import CityscapesDataset
 from mmseg.registry import DATASETS
 from PIL import Image
 
-from .checked_pipeline import with_checked_loaders
+from .checked_pipeline import CHECKED_IMAGE_LOADER, with_checked_loaders
 
 IMG_DIR = 'leftImg8bit'
 GT_DIR = 'gtFine'
@@ -24,7 +24,7 @@ IMG_SUFFIX = '_leftImg8bit.png'
 SEG_SUFFIX = '_gtFine_labelTrainIds.png'
 IGNORE_INDEX = 255
 # Stock loaders the dataset replaces with their checked subclass.
-CHECKED_LOADERS = {'LoadAnnotations': 'LoadCheckedAnnotations'}
+CHECKED_LOADERS = {'LoadAnnotations': 'LoadCheckedAnnotations', **CHECKED_IMAGE_LOADER}
 
 
 def _folder_hint(root: str, split_dir: str, kind: str) -> str:

@@ -5,19 +5,34 @@ and maps category ids to labels in the file's category order whatever the order 
 (in the dataset and in ``CocoMetric``): on other COCO-format files that silently mislabels boxes.
 ``CocoFileDataset`` takes the classes from the file's categories (leaving out a ``_background_``
 category such as labelme's) and stops with a one-line error naming the file for a missing file,
-a file without images, classes the file lacks, or classes out of the file's category order.
+a file that is not JSON or lacks a required field, a file without images, annotations of a
+category the file does not define, classes the file lacks, or classes out of the file's
+category order. Boxes that mmdet drops without a word (degenerate, or outside their image) are
+reported at load with their count and a first example. Images load with ``LoadImageChecked``
+in place of the stock ``LoadImageFromFile`` (an empty or undecodable image names its file).
 """
 import copy
+import json
+import logging
 import os.path as osp
 from typing import List, Optional, Sequence
 
 from mmengine.fileio import get_local_path
+from mmengine.logging import print_log
 
 from mmdet.datasets import CocoDataset
 from mmdet.evaluation import CocoMetric
 from mmdet.registry import DATASETS, METRICS
 
+from .checked_pipeline import CHECKED_IMAGE_LOADER, with_checked_loaders
+
 BACKGROUND_NAMES = ('_background_', '__background__', 'background')
+# The fields each record of a COCO instances file must have for mmdet to read it.
+REQUIRED_FIELDS = {
+    'images': ('id', 'file_name', 'height', 'width'),
+    'annotations': ('id', 'image_id', 'category_id', 'bbox'),
+    'categories': ('id', 'name'),
+}
 
 
 def file_classes(categories: Sequence[dict]) -> List[str]:
@@ -38,7 +53,66 @@ class CocoFileDataset(CocoDataset):
 
     def __init__(self, *args, metainfo: Optional[dict] = None, **kwargs) -> None:
         self._config_classes = (metainfo or {}).get('classes')
+        if 'pipeline' in kwargs:
+            kwargs['pipeline'] = with_checked_loaders(kwargs['pipeline'], CHECKED_IMAGE_LOADER)
         super().__init__(*args, metainfo=metainfo, **kwargs)
+
+    def _read_file(self, local_path: str) -> None:
+        """Parse the annotation file into ``self.coco``; a broken file is a one-line error."""
+        name = type(self).__name__
+        try:
+            with open(local_path) as f:
+                content = json.load(f)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f'{name}: {self.ann_file} is not valid JSON ({e})') from None
+        if not isinstance(content, dict):
+            raise ValueError(f'{name}: {self.ann_file} holds a {type(content).__name__}, '
+                             'expected a COCO object with images, annotations, categories')
+        for section, fields in REQUIRED_FIELDS.items():
+            records = content.get(section)
+            if not isinstance(records, list):
+                raise ValueError(f'{name}: {self.ann_file} has no "{section}" list')
+            for i, record in enumerate(records):
+                missing = [f for f in fields if not isinstance(record, dict) or f not in record]
+                if missing:
+                    raise ValueError(f'{name}: {self.ann_file}: {section}[{i}] lacks '
+                                     f'{", ".join(missing)} (required: {", ".join(fields)})')
+        self.coco = self.COCOAPI()
+        self.coco.dataset = content
+        self.coco.createIndex()
+        self.coco.img_ann_map, self.coco.cat_img_map = self.coco.imgToAnns, self.coco.catToImgs
+        self._check_annotations(content)
+
+    def _check_annotations(self, content: dict) -> None:
+        """Unknown categories and images are errors; boxes mmdet would drop are reported."""
+        name = type(self).__name__
+        category_ids = {c['id'] for c in content['categories']}
+        sizes = {img['id']: (img['width'], img['height']) for img in content['images']}
+        degenerate, outside = [], []
+        for ann in content['annotations']:
+            where = f'annotation id {ann["id"]} (image id {ann["image_id"]})'
+            if ann['category_id'] not in category_ids:
+                unknown = [a for a in content['annotations']
+                           if a['category_id'] not in category_ids]
+                raise ValueError(f'{name}: {self.ann_file} has {len(unknown)} annotations of '
+                                 f'categories it does not define, first: {where} with '
+                                 f'category_id {ann["category_id"]} (categories: '
+                                 f'{sorted(category_ids)})')
+            if ann['image_id'] not in sizes:
+                raise ValueError(f'{name}: {self.ann_file}: {where} refers to an image that '
+                                 'is not in "images"')
+            x, y, w, h = ann['bbox']
+            width, height = sizes[ann['image_id']]
+            if w < 1 or h < 1 or ann.get('area', w * h) <= 0:
+                degenerate.append(f'{where} bbox {ann["bbox"]}')
+            elif min(x + w, width) <= max(x, 0) or min(y + h, height) <= max(y, 0):
+                outside.append(f'{where} bbox {ann["bbox"]} in a {width}x{height} image')
+        for kind, boxes in (('degenerate (width or height < 1 px)', degenerate),
+                            ('entirely outside their image', outside)):
+            if boxes:
+                print_log(f'{name}: {self.ann_file}: {len(boxes)} boxes are {kind} and are '
+                          f'not trained on, first: {boxes[0]}', logger='current',
+                          level=logging.WARNING)
 
     def _check_file(self, categories: Sequence[dict], num_images: int) -> None:
         name = type(self).__name__
@@ -64,7 +138,7 @@ class CocoFileDataset(CocoDataset):
             raise FileNotFoundError(f'{type(self).__name__}: annotation file {self.ann_file} '
                                     f'not found (data_root={self.data_root!r})')
         with get_local_path(self.ann_file, backend_args=self.backend_args) as local_path:
-            self.coco = self.COCOAPI(local_path)
+            self._read_file(local_path)
         categories = self.coco.dataset.get('categories', [])
         if self._config_classes is None:
             self._metainfo['classes'] = tuple(file_classes(categories))

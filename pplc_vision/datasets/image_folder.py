@@ -10,23 +10,19 @@ a class-count mismatch, and an undecodable image stops training with
   of class folders must equal the number of classes; a class with no image (empty folder, or no
   line in ``meta/<split>.txt``) and a label outside ``0..num_classes-1`` are errors naming the
   folder or file (``allow_empty_classes=True`` accepts empty classes);
-- :class:`LoadImageChecked`: ``LoadImageFromFile`` whose missing or undecodable file is a
-  one-line error naming the path and its size. Configs name the stock ``LoadImageFromFile``
-  (which mmpretrain's inferencer expects); the checked datasets use this subclass in its place.
+- images load with ``LoadImageChecked`` (:mod:`pplc_vision.datasets.checked_pipeline`: a missing
+  or undecodable file is a one-line error naming the path and its size) in place of the stock
+  ``LoadImageFromFile`` that configs name (and mmpretrain's inferencer expects).
 """
 import os.path as osp
 from collections import Counter
-from typing import List, Optional
+from typing import List
 
-from mmcv.transforms import LoadImageFromFile
 from mmpretrain.datasets import CustomDataset, ImageNet
 from mmpretrain.datasets.custom import find_folders, get_samples
-from mmpretrain.registry import DATASETS, TRANSFORMS
+from mmpretrain.registry import DATASETS
 
-from .checked_pipeline import with_checked_loaders
-
-# Stock loaders the checked datasets replace with their checked subclass.
-CHECKED_LOADERS = {'LoadImageFromFile': 'LoadImageChecked'}
+from .checked_pipeline import CHECKED_IMAGE_LOADER, with_checked_loaders
 
 
 class ClassFolderChecks:
@@ -37,7 +33,7 @@ class ClassFolderChecks:
     def __init__(self, *args, allow_empty_classes: bool = False, **kwargs) -> None:
         self.allow_empty_classes = allow_empty_classes
         if 'pipeline' in kwargs:
-            kwargs['pipeline'] = with_checked_loaders(kwargs['pipeline'], CHECKED_LOADERS)
+            kwargs['pipeline'] = with_checked_loaders(kwargs['pipeline'], CHECKED_IMAGE_LOADER)
         super().__init__(*args, **kwargs)
 
     def _find_samples(self) -> list:
@@ -104,21 +100,3 @@ class CheckedImageNet(ClassFolderChecks, ImageNet):
         allow_empty_classes: Accept classes without images (mmpretrain's behaviour: a warning).
         **kwargs: ``ImageNet`` arguments.
     """
-
-
-@TRANSFORMS.register_module()
-class LoadImageChecked(LoadImageFromFile):
-    """``LoadImageFromFile`` whose missing or undecodable image is a one-line error."""
-
-    def transform(self, results: dict) -> Optional[dict]:
-        path = results['img_path']
-        try:
-            out = super().transform(results)
-        except FileNotFoundError:
-            raise FileNotFoundError(f'image {path!r} does not exist') from None
-        except Exception:  # decoders fail with AssertionError, cv2.error, OSError, ...
-            size = osp.getsize(path) if osp.isfile(path) else 0
-            reason = 'empty file' if size == 0 else 'corrupt or not an image'
-            raise ValueError(f'cannot decode image {path!r} ({size} bytes): {reason}; replace '
-                             'or remove the file') from None
-        return out

@@ -18,6 +18,12 @@ from .segmentation import export_segmentor_onnx
 TASK_SCOPES = {'mmpretrain': 'classification', 'mmdet': 'detection', 'mmseg': 'segmentation'}
 
 
+def largest_stride(detector: torch.nn.Module) -> int:
+    """The largest feature stride of a detector's head (its prior generator's)."""
+    return int(max(max(s) if isinstance(s, (tuple, list)) else s
+                   for s in detector.bbox_head.prior_generator.strides))
+
+
 def export_config_onnx(config: str,
                        out: str,
                        shape: Sequence[int],
@@ -47,6 +53,13 @@ def export_config_onnx(config: str,
         axes = {'input': {0: 'batch'}, 'output': {0: 'batch'}} if dynamic else None
         return export_onnx(ClassifierExportWrapper(model), example, out, dynamic_axes=axes,
                            opset=opset)
+    stride = largest_stride(model)
+    if input_shape[2] % stride or input_shape[3] % stride:
+        fit = [max(stride, round(int(s) / stride) * stride) for s in shape]
+        raise ValueError(f'--shape {shape[0]} {shape[1]}: the detector\'s largest stride is '
+                         f'{stride}, so both sizes must be multiples of it (PyTorch pads to them '
+                         f'before the network, an exported graph cannot): use --shape {fit[0]} '
+                         f'{fit[1]}')
     wrapper = DetectorExportWrapper(model, with_nms=with_nms)
     names = ('boxes', 'scores', 'labels') if with_nms else ('boxes', 'scores')
     return export_onnx(wrapper, example, out, output_names=names, opset=opset)

@@ -58,3 +58,14 @@ def test_checkpoint_of_another_config_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert 'does not fit config' in result.stderr and 'shape mismatches' in result.stderr
     assert not (tmp_path / 'x.onnx').exists()
+
+
+def test_detector_export_size_must_fit_the_largest_stride(tmp_path):
+    result = run_tool('configs/det/picodet_pplcnet_0.5x_coco.py', tmp_path / 'd.onnx',
+                      '--shape', 333, 417)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: --shape 333 417: the detector's largest stride is 32, so both sizes must be "
+        "multiples of it (PyTorch pads to them before the network, an exported graph cannot): "
+        "use --shape 320 416")
+    assert not (tmp_path / 'd.onnx').exists()

@@ -109,8 +109,62 @@ def test_missing_and_corrupt_images(demo_coco, tmp_path):
     with pytest.raises(FileNotFoundError, match='voc.jpg'):
         ds[0]
     (root / 'images' / 'arc2017.jpg').write_bytes(b'not a jpeg')
-    with pytest.raises(AssertionError, match='failed to load image: .*arc2017.jpg'):
+    with pytest.raises(ValueError, match=r"cannot decode image '.*arc2017.jpg' .*corrupt"):
         ds[1]
+    (root / 'images' / 'arc2017.jpg').write_bytes(b'')
+    with pytest.raises(ValueError, match=r"cannot decode image '.*arc2017.jpg' .*empty file"):
+        ds[1]
+
+
+def write_ann(root: Path, **overrides) -> str:
+    """A one-image COCO file (64x48 image, one good box) with ``overrides`` applied."""
+    content = dict(images=[dict(id=1, file_name='a.jpg', height=48, width=64)],
+                   annotations=[dict(id=1, image_id=1, category_id=1, bbox=[4, 4, 20, 20],
+                                     area=400, iscrowd=0)],
+                   categories=[dict(id=1, name='cat')])
+    content.update(overrides)
+    (root / 'ann.json').write_text(json.dumps(content))
+    return 'ann.json'
+
+
+def test_annotation_file_that_is_not_json(tmp_path):
+    (tmp_path / 'ann.json').write_text('{"images": [')
+    with pytest.raises(ValueError, match=r'ann\.json is not valid JSON') as info:
+        coco_set(tmp_path, 'ann.json')
+    assert '\n' not in str(info.value)
+
+
+def test_annotation_without_a_required_field(tmp_path):
+    good = dict(id=1, image_id=1, category_id=1, bbox=[4, 4, 20, 20])
+    missing_box = {k: v for k, v in good.items() if k != 'bbox'}
+    with pytest.raises(ValueError, match=r'ann\.json: annotations\[1\] lacks bbox'):
+        coco_set(tmp_path, write_ann(tmp_path, annotations=[good, missing_box]))
+    with pytest.raises(ValueError, match=r'ann\.json has no "categories" list'):
+        coco_set(tmp_path, write_ann(tmp_path, categories=None))
+
+
+def test_unknown_category_is_an_error(tmp_path):
+    anns = [dict(id=i, image_id=1, category_id=c, bbox=[4, 4, 20, 20], area=400)
+            for i, c in ((1, 1), (2, 7), (3, 7))]
+    with pytest.raises(ValueError, match=r'ann\.json has 2 annotations of categories it does '
+                       r'not define, first: annotation id 2 \(image id 1\) with category_id 7'):
+        coco_set(tmp_path, write_ann(tmp_path, annotations=anns))
+
+
+def test_degenerate_and_outside_boxes_are_reported(tmp_path, monkeypatch):
+    from pplc_vision.datasets import coco_file
+    said = []
+    monkeypatch.setattr(coco_file, 'print_log', lambda msg, **kwargs: said.append(msg))
+    anns = [dict(id=1, image_id=1, category_id=1, bbox=[4, 4, 20, 20], area=400),
+            dict(id=2, image_id=1, category_id=1, bbox=[10, 10, -5, 8], area=40),
+            dict(id=3, image_id=1, category_id=1, bbox=[70, 50, 10, 10], area=100),
+            dict(id=4, image_id=1, category_id=1, bbox=[1, 1, 0.5, 9], area=4.5)]
+    ds = coco_set(tmp_path, write_ann(tmp_path, annotations=anns))
+    assert len(ds[0]['instances']) == 1  # mmdet drops the three others without a word
+    assert len(said) == 2, said
+    assert 'ann.json: 2 boxes are degenerate' in said[0] and 'annotation id 2' in said[0]
+    assert '1 boxes are entirely outside their image' in said[1]
+    assert 'annotation id 3 (image id 1) bbox [70, 50, 10, 10] in a 64x48 image' in said[1]
 
 
 def test_image_without_boxes_trains(load_cfg, tmp_path):

@@ -2,6 +2,7 @@
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -88,17 +89,17 @@ def lrs(work_dir: Path) -> dict:
     return out
 
 
-def test_resume_restores_iteration_optimizer_ema_and_schedule(tmp_path):
-    cfg = write_cfg(tmp_path / 'tiny.py', TINY.replace('MAX_EPOCHS', '3'))
-    full, resumed = tmp_path / 'full', tmp_path / 'resumed'
-    run([PYTHON, 'tools/train.py', str(cfg), '--work-dir', str(full)])
-    # a run stopped after epoch 1 leaves epoch_1.pth; resume from it in a fresh work dir
-    resumed.mkdir()
-    shutil.copy(full / 'epoch_1.pth', resumed / 'epoch_1.pth')
-    proc = run([PYTHON, 'tools/train.py', str(cfg), '--work-dir', str(resumed),
-                '--resume', str(resumed / 'epoch_1.pth')])
-    assert 'resumed epoch: 1, iter: 2' in proc.stdout + proc.stderr
-    assert not (resumed / 'epoch_1.pth').samefile(full / 'epoch_1.pth')
+@pytest.fixture(scope='module')
+def tiny_full_run(tmp_path_factory):
+    """(config, work dir) of an uninterrupted 3-epoch run of the tiny config."""
+    root = tmp_path_factory.mktemp('tiny')
+    cfg = write_cfg(root / 'tiny.py', TINY.replace('MAX_EPOCHS', '3'))
+    run([PYTHON, 'tools/train.py', str(cfg), '--work-dir', str(root / 'full')])
+    return cfg, root / 'full'
+
+
+def assert_same_end(full: Path, resumed: Path) -> None:
+    """Both runs end at epoch 3 with the same weights, EMA, optimizer and schedule."""
     a, b = load(full / 'epoch_3.pth'), load(resumed / 'epoch_3.pth')
     assert (a['meta']['epoch'], a['meta']['iter']) == (b['meta']['epoch'], b['meta']['iter']) \
         == (3, 6)
@@ -106,9 +107,49 @@ def test_resume_restores_iteration_optimizer_ema_and_schedule(tmp_path):
     assert_same_tensors(a['ema_state_dict'], b['ema_state_dict'], 'ema')
     assert_same_tensors(a['optimizer']['state'], b['optimizer']['state'], 'optimizer')
     assert_same_tensors(a['param_schedulers'], b['param_schedulers'], 'schedulers')
+
+
+def test_resume_restores_iteration_optimizer_ema_and_schedule(tmp_path, tiny_full_run):
+    cfg, full = tiny_full_run
+    resumed = tmp_path / 'resumed'
+    # a run stopped after epoch 1 leaves epoch_1.pth; resume from it in a fresh work dir
+    resumed.mkdir()
+    shutil.copy(full / 'epoch_1.pth', resumed / 'epoch_1.pth')
+    proc = run([PYTHON, 'tools/train.py', str(cfg), '--work-dir', str(resumed),
+                '--resume', str(resumed / 'epoch_1.pth')])
+    assert 'resumed epoch: 1, iter: 2' in proc.stdout + proc.stderr
+    assert not (resumed / 'epoch_1.pth').samefile(full / 'epoch_1.pth')
+    assert_same_end(full, resumed)
     full_lr, resumed_lr = lrs(full), lrs(resumed)
     assert sorted(resumed_lr) == [3, 4, 5, 6]
     assert all(abs(resumed_lr[i] - full_lr[i]) < 1e-12 for i in resumed_lr)
+
+
+def test_kill_during_a_checkpoint_write_then_resume(tmp_path, tiny_full_run):
+    """SIGKILL in the middle of writing epoch_2.pth with max_keep_ckpts=1: epoch_1.pth and its
+    pointer survive, --resume continues from it and ends where the uninterrupted run ends."""
+    cfg, full = tiny_full_run
+    killed_cfg = tmp_path / 'keep1.py'
+    killed_cfg.write_text(f"_base_ = '{cfg}'\n"
+                          "default_hooks = dict(checkpoint=dict(max_keep_ckpts=1))\n"
+                          "custom_imports = dict(imports=['pplc_vision', 'kill_during_save'])\n")
+    work = tmp_path / 'work'
+    env = {**os.environ, 'PYTHONPATH': f'{REPO}:{REPO / "tests"}', 'OMP_NUM_THREADS': '1'}
+    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work)],
+                          cwd=REPO, env={**env, 'PPLC_TEST_KILL_AT_SAVE': '2'},
+                          capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
+    assert (work / '.tmp-epoch_2.pth').is_file()  # the half-written file
+    assert not (work / 'epoch_2.pth').exists()
+    assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_1.pth')
+    assert load(work / 'epoch_1.pth')['meta']['epoch'] == 1
+    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work),
+                           '--resume'], cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'resumed epoch: 1, iter: 2' in proc.stdout + proc.stderr
+    assert not (work / '.tmp-epoch_2.pth').exists()  # removed at the restart
+    assert sorted(p.name for p in work.glob('epoch_*.pth')) == ['epoch_3.pth']
+    assert_same_end(full, work)
 
 
 def test_ddp_two_processes_on_cpu_train_and_test(tmp_path):
@@ -133,6 +174,21 @@ def last_metrics(work_dir: Path) -> dict:
                for line in log.read_text().splitlines() if 'coco/bbox_mAP_50' in line]
     assert records, f'no validation logged under {work_dir}'
     return records[-1]
+
+
+@pytest.mark.slow  # two demo trainings (~90 s of CPU each)
+def test_two_process_ddp_matches_one_process_on_the_demo(tmp_path):
+    """The demo's batch of 2 photos split over 2 processes (gloo, CPUSyncBatchNorm): the same
+    total batch and schedule reach the one-process mAP@0.5 within 0.05."""
+    cfg = REPO / 'configs' / 'det' / DEMO_CONFIG
+    one, two = tmp_path / 'one', tmp_path / 'two'
+    run([PYTHON, 'tools/train.py', str(cfg), '--work-dir', str(one)])
+    proc = run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(two),
+                '--cfg-options', 'train_dataloader.batch_size=1'], PORT=str(free_port()))
+    assert 'BatchNorm layers synchronised over 2 processes' in proc.stdout + proc.stderr
+    single, ddp = last_metrics(one)['coco/bbox_mAP_50'], last_metrics(two)['coco/bbox_mAP_50']
+    assert single >= 0.9, single
+    assert abs(ddp - single) <= 0.05, (single, ddp)
 
 
 # Memorisation schedules on labelme's 3 VOC photos (12 boxes, 6 classes, ids from 0), one per

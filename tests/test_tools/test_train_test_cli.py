@@ -121,6 +121,49 @@ def test_missing_files_are_clear_errors(tmp_path):
     assert last_error_line(proc) == f"error: --resume: checkpoint file {missing!r} does not exist"
 
 
+def test_truncated_checkpoint_is_one_line(tmp_path):
+    ckpt = converted_classifier(tmp_path / 'cut.pth', 0.5)
+    with open(ckpt, 'r+b') as f:
+        f.truncate(os.path.getsize(ckpt) // 2)
+    proc = run_tool('tools/test.py', DEMO, ckpt, '--work-dir', str(tmp_path / 'w'))
+    assert proc.returncode != 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    assert last_error_line(proc).startswith(
+        f'error: checkpoint {ckpt!r} is not a readable torch file (truncated or another '
+        'format): '), last_error_line(proc)
+
+
+def test_misspelled_argument_names_the_nearest_valid_ones(tmp_path):
+    proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path), '--cfg-options',
+                    'model.backbone.scael=1.0')
+    assert proc.returncode != 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    line = last_error_line(proc)
+    assert line.startswith(f"error: config {DEMO!r}: PPLCNet (pplc_vision.models.backbones."
+                           "pplcnet) has no argument 'scael': did you mean 'scale'?"), line
+    assert 'out_indices' in line  # the valid arguments are listed
+
+
+def test_schedule_without_room_is_one_line(tmp_path):
+    proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path), '--cfg-options',
+                    'train_cfg.max_epochs=1')
+    assert proc.returncode != 0
+    assert last_error_line(proc) == (
+        f"error: config {DEMO!r}: param_scheduler[1] (CosineAnnealingLR) starts at epoch 1, "
+        "but train_cfg.max_epochs is 1: it would never run (mmengine: \"end should be larger "
+        "than begin\"); set train_cfg.max_epochs above 1 or change its begin/end")
+
+
+@pytest.mark.parametrize('content', ['', 'DANGLING'])
+def test_empty_or_dangling_resume_pointer(tmp_path, content):
+    pointer = tmp_path / 'last_checkpoint'
+    target = str(tmp_path / 'epoch_7.pth')
+    pointer.write_text(target if content == 'DANGLING' else content)
+    proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path), '--resume')
+    assert proc.returncode != 0
+    line = last_error_line(proc)
+    expected = f'points to {target}, which does not exist' if content else 'is empty'
+    assert line.startswith(f'error: --resume: {pointer} {expected}'), line
+
+
 def test_get_flops_cli():
     proc = run_tool('tools/analysis_tools/get_flops.py', 'configs/cls/pplcnet_1x_in1k.py',
                     '--shape', '224', '224')
