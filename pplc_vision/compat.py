@@ -110,7 +110,7 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
         return torch.load(filename, map_location=map_location, weights_only=not trusted)
     except pickle.UnpicklingError as e:
         message = str(e)
-        if 'weights only' not in message.lower():
+        if 'weights only' not in message.lower() or _GARBAGE.search(message):
             raise CheckpointLoadError(f'checkpoint {filename!r} is not a readable torch file '
                                       f'(truncated or another format): {first_line(e)}') from None
         what = _refusal_reason(message)
@@ -123,6 +123,10 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
     except (RuntimeError, EOFError, OSError, ValueError) as e:
         raise CheckpointLoadError(f'checkpoint {filename!r} is not a readable torch file '
                                   f'(truncated or another format): {first_line(e)}') from None
+
+
+# the weights-only unpickler's words for bytes that are no pickle at all (a text file, noise)
+_GARBAGE = re.compile(r'Unsupported operand|unpickling stack underflow|invalid load key')
 
 
 def _refusal_reason(message: str) -> str:

@@ -10,7 +10,7 @@ sub-module (its ``prefix`` selects the keys). ``partial_load = True`` in the con
 backbone-only file.
 """
 import re
-from typing import Iterator, Mapping, Optional, Tuple
+from typing import Dict, Iterator, Mapping, Optional, Tuple
 
 import torch
 from mmengine.model import is_model_wrapper
@@ -46,10 +46,9 @@ def describe_checkpoint(checkpoint: Mapping) -> str:
     return 'its metadata says: ' + ', '.join(parts) if parts else 'its metadata names no model'
 
 
-def check_checkpoint_fits(model: nn.Module, path: str, config_name: str,
-                          prefix: str = '') -> None:
-    """Raise :class:`CheckpointMismatchError` when ``path``'s weights (those under ``prefix``,
-    stripped of it, as ``init_cfg=Pretrained`` reads them) do not fit ``model``."""
+def _fitting_state(model: nn.Module, path: str, config_name: str,
+                   prefix: str = '') -> Dict[str, torch.Tensor]:
+    """``path``'s weights under ``prefix`` (stripped), checked to fit ``model`` exactly."""
     model = model.module if is_model_wrapper(model) else model
     checkpoint = safe_torch_load(path, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, Mapping) else None
@@ -67,6 +66,22 @@ def check_checkpoint_fits(model: nn.Module, path: str, config_name: str,
             f'{what} does not fit config {config_name!r}: ' + '; '.join(problems) +
             f'; {describe_checkpoint(checkpoint)}. To load only what fits on purpose, add '
             f'--cfg-options {PARTIAL_LOAD_KEY}=True')
+    return state
+
+
+def check_checkpoint_fits(model: nn.Module, path: str, config_name: str,
+                          prefix: str = '') -> None:
+    """Raise :class:`CheckpointMismatchError` when ``path``'s weights (those under ``prefix``,
+    stripped of it, as ``init_cfg=Pretrained`` reads them) do not fit ``model``."""
+    _fitting_state(model, path, config_name, prefix)
+
+
+def load_checkpoint_strict(model: nn.Module, path: str, config_name: str) -> None:
+    """Load ``path`` into ``model`` after checking that every key and shape fits (one-line
+    :class:`CheckpointMismatchError` otherwise); the file is read once, with the allowlist."""
+    state = _fitting_state(model, path, config_name)
+    target = model.module if is_model_wrapper(model) else model
+    target.load_state_dict(state, strict=True)
 
 
 def pretrained_inits(model: nn.Module, cfg) -> Iterator[Tuple[nn.Module, Optional[str], str]]:

@@ -13,6 +13,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
+from ..apis.checkpoint_fit import load_checkpoint_strict
+
 VERSIONED_PACKAGES = ('torch', 'torchvision', 'onnxruntime', 'openvino', 'paddlepaddle', 'numpy',
                       'mmengine', 'mmcv', 'mmpretrain', 'mmdet', 'mmsegmentation', 'timm',
                       'pplc_vision')
@@ -135,30 +137,6 @@ def task_of(cfg) -> str:
     return TASKS[scope]
 
 
-def load_weights(model: torch.nn.Module, checkpoint: str, config_name: str) -> None:
-    """Load an mmengine checkpoint strictly; a checkpoint of another config is a one-line error."""
-    from mmengine.runner.checkpoint import _load_checkpoint
-    from ..converters.checkpoint import state_dict_mismatch
-    import os
-    if not os.path.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
-    try:
-        loaded = _load_checkpoint(checkpoint, map_location='cpu')
-    except Exception as e:  # pickle / zip errors of a truncated or foreign file
-        raise ValueError(f'checkpoint {checkpoint}: cannot read it ({type(e).__name__}: '
-                         f'{str(e).splitlines()[0] if str(e) else ""})') from None
-    state = loaded.get('state_dict', loaded) if isinstance(loaded, dict) else None
-    if not isinstance(state, dict):
-        raise ValueError(f'checkpoint {checkpoint}: expected a state dict, got '
-                         f'{type(loaded).__name__}')
-    state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
-    problems = state_dict_mismatch(state, model)
-    if problems:
-        raise ValueError(f'checkpoint {checkpoint} does not fit config {config_name}: ' +
-                         '; '.join(problems))
-    model.load_state_dict(state, strict=True)
-
-
 def check_input_shape(module: torch.nn.Module, shape: Sequence[int], name: str) -> None:
     """Run ``module`` once on zeros of ``shape``; a failure becomes a one-line error."""
     if len(shape) != 4 or any(int(s) < 1 for s in shape):
@@ -241,7 +219,7 @@ def benchmark_config(config: str,
         drift_from = (f'{len(drift_set)} random crops of '
                       f'{calib_dir or "scikit-image photos"}')
     if checkpoint is not None:
-        load_weights(model, checkpoint, config)
+        load_checkpoint_strict(model, checkpoint, config)
         weights = checkpoint
     else:
         recalibrate_batchnorm(network, [torch.from_numpy(calibration[i:i + 16])

@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 
 from ..apis.model_builder import build_model_from_config
-from ..benchmark.latency import load_weights
+from ..apis.checkpoint_fit import load_checkpoint_strict
 from .classification import ClassifierExportWrapper
 from .detection import DetectorExportWrapper
 from .export import DEFAULT_OPSET, export_onnx
@@ -43,7 +43,7 @@ def export_config_onnx(config: str,
         raise ValueError(f'--shape must be H W (two positive sizes), got {tuple(shape)}')
     model = build_model_from_config(cfg)
     if checkpoint:
-        load_weights(model, checkpoint, config)
+        load_checkpoint_strict(model, checkpoint, config)
     input_shape = (1, 3, int(shape[0]), int(shape[1]))
     if scope == 'mmseg':
         return export_segmentor_onnx(model, out, input_shape, output=seg_output,

@@ -104,18 +104,18 @@ def test_checkpoint_of_another_config(tmp_path, capsys):
     save_checkpoint(model.state_dict(), str(ckpt))
     assert latency_tool.main([CONFIG_1X, '--checkpoint', str(ckpt), '--iters', '1']) == 2
     err = one_line_error(capsys)
-    assert f'checkpoint {ckpt} does not fit config {CONFIG_1X}' in err
+    assert f'checkpoint {str(ckpt)!r} does not fit config {CONFIG_1X!r}' in err
     assert 'shape mismatches' in err
 
 
 def test_checkpoint_missing_or_unreadable(tmp_path, capsys):
     missing = tmp_path / 'missing.pth'
     assert latency_tool.main([CONFIG_05X, '--checkpoint', str(missing), '--iters', '1']) == 2
-    assert f'checkpoint {missing} does not exist' in one_line_error(capsys)
+    assert f'checkpoint file {str(missing)!r} does not exist' in one_line_error(capsys)
     broken = tmp_path / 'broken.pth'
     broken.write_bytes(b'not a checkpoint')
     assert latency_tool.main([CONFIG_05X, '--checkpoint', str(broken), '--iters', '1']) == 2
-    assert f'checkpoint {broken}: cannot read it' in one_line_error(capsys)
+    assert f'checkpoint {str(broken)!r} is not a readable torch file' in one_line_error(capsys)
 
 
 def test_engine_not_installed(monkeypatch, capsys):

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 import pplc_vision  # noqa: F401
+from pplc_vision.apis import ONE_LINE_ERRORS
 from pplc_vision.deploy import DEFAULT_OPSET, onnxruntime_session
 from pplc_vision.deploy.config_export import export_config_onnx
 
@@ -35,7 +36,7 @@ def main() -> int:
         path = export_config_onnx(args.config, args.out, args.shape, args.checkpoint,
                                   dynamic=args.dynamic, with_nms=not args.no_nms,
                                   seg_output=args.seg_output, opset=args.opset)
-    except (ValueError, FileNotFoundError, TypeError) as e:
+    except (ValueError, FileNotFoundError, TypeError, *ONE_LINE_ERRORS) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     print(f'wrote {path} (opset {args.opset})')
