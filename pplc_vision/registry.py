@@ -7,25 +7,24 @@ only in the scope of the library they extend.
 """
 from typing import Callable, Sequence, Type
 
+from mmdet.registry import MODELS as MMDET_MODELS
+from mmengine.registry import DefaultScope, Registry
+from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+from mmseg.registry import MODELS as MMSEG_MODELS
+
 BACKBONE_SCOPES = ('mmdet', 'mmseg', 'mmpretrain')
+_SCOPE_MODELS = {'mmdet': MMDET_MODELS, 'mmseg': MMSEG_MODELS, 'mmpretrain': MMPRETRAIN_MODELS}
 
 
-def scope_model_registry(scope: str):
+def scope_model_registry(scope: str) -> Registry:
     """The ``MODELS`` registry of one OpenMMLab scope."""
-    if scope == 'mmdet':
-        from mmdet.registry import MODELS
-    elif scope == 'mmseg':
-        from mmseg.registry import MODELS
-    elif scope == 'mmpretrain':
-        from mmpretrain.registry import MODELS
-    else:
+    if scope not in _SCOPE_MODELS:
         raise ValueError(f'unknown scope {scope!r}; expected one of {BACKBONE_SCOPES}')
-    return MODELS
+    return _SCOPE_MODELS[scope]
 
 
 def build_in_scope(cfg: dict, scope: str):
     """Build ``cfg`` with ``scope``'s ``MODELS``, whatever default scope a Runner left behind."""
-    from mmengine.registry import DefaultScope
     with DefaultScope.overwrite_default_scope(scope):
         return scope_model_registry(scope).build(cfg)
 
