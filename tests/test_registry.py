@@ -14,7 +14,7 @@ from pplc_vision.models import PPLCNet, TorchvisionMobileNetV3
 from pplc_vision.registry import BACKBONE_SCOPES, scope_model_registry
 
 BACKBONES = [
-    (dict(type='PPLCNet', scale=0.25, out_indices=(2, 3, 4)), PPLCNet),
+    (dict(type='PPLCNet', widen_factor=0.25, out_indices=(2, 3, 4)), PPLCNet),
     (dict(type='TorchvisionMobileNetV3', arch='small', widen_factor=0.5, out_indices=(2, 3, 4)),
      TorchvisionMobileNetV3),
 ]
@@ -48,17 +48,17 @@ def _zoo_config(name: str) -> Path:
 
 
 def test_zoo_retinanet_with_pplcnet_trains_one_step(tmp_path, coco_split):
-    neck_in = PPLCNet(scale=0.5, out_indices=(2, 3, 4)).out_channels[2:]
+    neck_in = PPLCNet(widen_factor=0.5, out_indices=(2, 3, 4)).out_channels[2:]
     cfg_file = tmp_path / 'retinanet_pplcnet-0.5x_fpn_1x_coco.py'
     cfg_file.write_text(f"""
 _base_ = {str(_zoo_config('retinanet/retinanet_r50_fpn_1x_coco.py'))!r}
 custom_imports = dict(imports=['pplc_vision'], allow_failed_imports=False)
 model = dict(
-    backbone=dict(_delete_=True, type='PPLCNet', scale=0.5, out_indices=(2, 3, 4)),
+    backbone=dict(_delete_=True, type='PPLCNet', widen_factor=0.5, out_indices=(2, 3, 4)),
     neck=dict(in_channels={neck_in!r}))
 """)
     cfg = Config.fromfile(str(cfg_file))
-    assert cfg.model.backbone == dict(type='PPLCNet', scale=0.5, out_indices=(2, 3, 4))
+    assert cfg.model.backbone == dict(type='PPLCNet', widen_factor=0.5, out_indices=(2, 3, 4))
 
     # user-side overrides (what --cfg-options would do): tiny data, one epoch of one batch, no val
     pipeline = [

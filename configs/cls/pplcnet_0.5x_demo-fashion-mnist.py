@@ -49,12 +49,8 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=warmup_epochs,
-         convert_to_iter_based=True),
-]
+param_scheduler = [dict(_base_.lr_warmup, start_factor=0.1, end=warmup_epochs),
+                   dict(_base_.lr_cosine, begin=warmup_epochs)]
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 auto_scale_lr = dict(base_batch_size=train_batch_size_per_gpu)
 

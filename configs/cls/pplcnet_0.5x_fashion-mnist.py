@@ -13,8 +13,7 @@ _base_ = [
 
 # ==================== parameters that often need to be modified ====================
 data_root = '/usr/share/datasets/fashion-mnist'  # the four *-ubyte[.gz] IDX files
-scale = 0.5  # width multiplier of the backbone
-last_channels = 256  # make_divisible(512 * scale, 8): head input
+widen_factor = 0.5  # width multiplier of the backbone
 num_classes = 10
 train_batch_size_per_gpu = 64
 train_num_workers = 1
@@ -24,8 +23,9 @@ max_epochs = 12
 warmup_epochs = 1
 load_from = None
 # ====================================================================================
+last_channels = int(512 * widen_factor)  # the backbone's last channels: the head's input
 
-model = dict(backbone=dict(scale=scale),
+model = dict(backbone=dict(widen_factor=widen_factor),
              head=dict(in_channels=last_channels, num_classes=num_classes))
 data_preprocessor = dict(num_classes=num_classes)
 train_dataloader = dict(
@@ -36,12 +36,8 @@ val_dataloader = dict(num_workers=train_num_workers, dataset=dict(data_root=data
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=warmup_epochs,
-         convert_to_iter_based=True),
-]
+param_scheduler = [dict(_base_.lr_warmup, start_factor=0.01, end=warmup_epochs),
+                   dict(_base_.lr_cosine, begin=warmup_epochs)]
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 auto_scale_lr = dict(base_batch_size=train_batch_size_per_gpu)
 

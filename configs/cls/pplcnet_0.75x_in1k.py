@@ -3,11 +3,11 @@ _base_ = './pplcnet_1x_in1k.py'
 # and the rest of the recipe come from pplcnet_1x_in1k.py: change data_root etc. there.
 
 # ==================== parameters that often need to be modified ====================
-scale = 0.75  # width multiplier of the backbone
-last_channels = 384  # backbone's last channels, make_divisible(512 * scale, 8): head input
+widen_factor = 0.75  # width multiplier of the backbone
 weight_decay = 3e-05  # PaddleClas: 3e-5 for 0.25x..1x
 load_from = None  # 'checkpoints/pplcnet_0.75x_in1k_paddle.pth' (tools/model_converters)
 # ====================================================================================
+last_channels = int(512 * widen_factor)  # the backbone's last channels: the head's input
 
-model = dict(backbone=dict(scale=scale), head=dict(in_channels=last_channels))
+model = dict(backbone=dict(widen_factor=widen_factor), head=dict(in_channels=last_channels))
 optim_wrapper = dict(optimizer=dict(weight_decay=weight_decay))

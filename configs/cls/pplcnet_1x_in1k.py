@@ -8,8 +8,7 @@ _base_ = [
 
 # ==================== parameters that often need to be modified ====================
 data_root = 'data/imagenet/'  # ImageNet-1k folder layout, see data/README.md
-scale = 1.0  # width multiplier of the backbone
-last_channels = 512  # backbone's last channels, make_divisible(512 * scale, 8): head input
+widen_factor = 1.0  # width multiplier of the backbone
 train_batch_size_per_gpu = 256  # x 8 GPUs = 2048, the paper's batch (see --auto-scale-lr)
 train_num_workers = 8
 base_lr = 0.8  # for a total batch of 2048
@@ -19,8 +18,11 @@ max_epochs = 360
 # checkpoint with backbone.* and head.* keys), e.g. to evaluate or fine-tune them:
 load_from = None  # 'checkpoints/pplcnet_1x_in1k_paddle.pth'
 # ====================================================================================
+# the backbone's last channels, the head's input: PP-LCNet rounds 512 * widen_factor to a
+# multiple of 8, which int() gives exactly for the paper's widths except 0.35 (see its config)
+last_channels = int(512 * widen_factor)
 
-model = dict(backbone=dict(scale=scale), head=dict(in_channels=last_channels))
+model = dict(backbone=dict(widen_factor=widen_factor), head=dict(in_channels=last_channels))
 train_dataloader = dict(
     batch_size=train_batch_size_per_gpu,
     num_workers=train_num_workers,

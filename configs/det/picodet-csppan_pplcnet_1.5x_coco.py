@@ -2,19 +2,21 @@
 # on COCO-2017.
 # PaddleDetection's PicoDet-LCNet-1.5x (theirs): 36.3 mAP, 3.10M params, 3.85 GFLOPs.
 # Data, batch size, learning rate and schedule come from picodet-csppan_pplcnet_1x_coco.py: edit
-# them there (or override them here); this file changes only the backbone.
+# them there (or override them here); this file changes only the backbone's width.
 _base_ = './picodet-csppan_pplcnet_1x_coco.py'
 
 # ---------------- parameters that often need to be modified ----------------
+widen_factor = 1.5  # PP-LCNet width multiplier
 # Converted backbone weights: tools/model_converters/paddle2pplcnet.py --backbone-only
 backbone_checkpoint = None  # e.g. 'checkpoints/pplcnet_x1_5_backbone.pth'
-backbone = dict(_delete_=True, type='PPLCNet', scale=1.5, out_indices=(2, 3, 4))
-neck_in_channels = [192, 384, 768]  # backbone.out_channels at out_indices
 # ----------------------------------------------------------------------------
+
+# Derived as in the 1x config (mmengine evaluates each config file on its own).
+neck_in_channels = [int(c * widen_factor) for c in (128, 256, 512)]
 
 model = dict(
     backbone=dict(
-        backbone, _delete_=True,
+        widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=backbone_checkpoint)
         if backbone_checkpoint else None),
     neck=dict(in_channels=neck_in_channels))

@@ -6,9 +6,12 @@ _base_ = './picodet_pplcnet_1x_coco.py'
 # ---------------- parameters that often need to be modified ----------------
 # Backbone weights: a torchvision MobileNetV3 state dict saved under 'backbone.features.'
 backbone_checkpoint = None  # e.g. 'checkpoints/mobilenetv3_large_x0_35_backbone.pth'
-backbone = dict(_delete_=True,
-    type='TorchvisionMobileNetV3', arch='large', widen_factor=0.35, out_indices=(2, 3, 4))
-neck_in_channels = [16, 40, 56]  # backbone.out_channels at out_indices
+widen_factor = 0.35  # MobileNetV3-large width multiplier
+backbone = dict(_delete_=True, type='TorchvisionMobileNetV3', arch='large',
+                widen_factor=widen_factor, out_indices=(2, 3, 4))
+# backbone.out_channels at out_indices, written out: torchvision rounds c * widen_factor to a
+# multiple of 8 but never below 90% of it (configs with Paddle's MobileNetV3 will replace these)
+neck_in_channels = [16, 40, 56]
 # ----------------------------------------------------------------------------
 
 model = dict(

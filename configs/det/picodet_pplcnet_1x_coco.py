@@ -7,20 +7,24 @@ _base_ = [
 # ---------------- parameters that often need to be modified ----------------
 data_root = 'data/coco/'  # annotations/instances_{train,val}2017.json, {train,val}2017/*.jpg
 classes = None  # None: COCO's 80 classes; another dataset: a tuple of its category names
-num_classes = 80  # must equal len(classes) when classes is set
 batch_size = 56  # per GPU; the paper uses 4 GPUs x 56 = 224 (see auto_scale_lr)
 base_lr = 0.3  # for a total batch of 224; `tools/train.py --auto-scale-lr` rescales it
 max_epochs = 280
+widen_factor = 1.0  # PP-LCNet width multiplier
 # Converted backbone weights: tools/model_converters/paddle2pplcnet.py --backbone-only
 backbone_checkpoint = None  # e.g. 'checkpoints/pplcnet_x1_0_backbone.pth'
-backbone = dict(type='PPLCNet', scale=1.0, out_indices=(2, 3, 4))
-neck_in_channels = [128, 256, 512]  # backbone.out_channels at out_indices
 # ----------------------------------------------------------------------------
 
+# Derived from the parameters above (a config inheriting this one that changes a parameter
+# recomputes what depends on it: mmengine evaluates each config file on its own).
+num_classes = len(classes) if classes else 80
 metainfo = dict(classes=classes) if classes else None
+# the backbone's out_channels at out_indices (2, 3, 4): PP-LCNet-1x's times the width
+neck_in_channels = [int(c * widen_factor) for c in (128, 256, 512)]
+
 model = dict(
     backbone=dict(
-        backbone, _delete_=True,
+        widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=backbone_checkpoint)
         if backbone_checkpoint else None),
     neck=dict(in_channels=neck_in_channels),
@@ -32,9 +36,6 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=300),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0, T_max=max_epochs,
-         end=max_epochs, convert_to_iter_based=True)
-]
+param_scheduler = [dict(_base_.lr_warmup, end=_base_.warmup_iters),
+                   dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
 optim_wrapper = dict(optimizer=dict(lr=base_lr))

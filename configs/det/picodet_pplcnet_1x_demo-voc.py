@@ -12,11 +12,12 @@ _base_ = './picodet_pplcnet_1x_coco.py'
 # ---------------- parameters that often need to be modified ----------------
 data_root = 'data/demo_coco/'  # images/*.jpg + annotations.json
 classes = None  # None: the categories of annotations.json
-num_classes = 12
+num_classes = 12  # the number of categories in annotations.json (or len(classes))
 batch_size = 2  # all the photos: the batch statistics are the same at every step
 repeat = 10  # batches per epoch
 base_lr = 0.1
 max_epochs = 30
+warmup_iters = 20
 input_size = 416
 backbone_checkpoint = None  # converted weights make it learn faster (see the 1x config)
 # ----------------------------------------------------------------------------
@@ -60,11 +61,8 @@ val_evaluator = dict(ann_file=data_root + 'annotations.json')
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0, T_max=max_epochs,
-         end=max_epochs, convert_to_iter_based=True)
-]
+param_scheduler = [dict(_base_.lr_warmup, end=warmup_iters),
+                   dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 default_hooks = dict(
     logger=dict(interval=10),

@@ -9,6 +9,8 @@ low_level_channels = 16  # stride-4 output (24 x widen_factor, rounded to 8)
 aspp_in_channels = 80  # stride-32 output, the last inverted residual (160 x widen_factor)
 pretrained = None  # a checkpoint with backbone.features.* weights
 # ====================================================================================
+# The two channel counts are written out: torchvision rounds c * widen_factor to a multiple
+# of 8 but never below 90% of it (configs with Paddle's MobileNetV3 will replace these).
 
 model = dict(
     backbone=dict(

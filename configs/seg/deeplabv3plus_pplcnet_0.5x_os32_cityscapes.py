@@ -3,17 +3,18 @@ _base_ = './deeplabv3plus_pplcnet_1x_os32_cityscapes.py'
 # Data, batch and schedule as in the 1x config (edit data_root etc. there or override here).
 
 # ==================== parameters that often need to be modified ====================
-scale = 0.5  # PP-LCNet width multiplier
-low_level_channels = 32  # blocks3 (stride 4): make_divisible(64 * scale, 8)
-aspp_in_channels = 256  # blocks6 (stride 32): make_divisible(512 * scale, 8)
+widen_factor = 0.5  # PP-LCNet width multiplier
 # ImageNet weights for the backbone, converted with
 #   python tools/model_converters/paddle2pplcnet.py PPLCNet_x0_5_pretrained.pdparams \
 #       checkpoints/pplcnet_0.5x_backbone.pth --backbone-only
 pretrained = None  # 'checkpoints/pplcnet_0.5x_backbone.pth'
 # ====================================================================================
+# Derived as in the 1x config (mmengine evaluates each config file on its own).
+low_level_channels = int(64 * widen_factor)  # blocks3 (stride 4)
+aspp_in_channels = int(512 * widen_factor)  # blocks6 (stride 32)
 
 model = dict(
-    backbone=dict(scale=scale),
+    backbone=dict(widen_factor=widen_factor),
     decode_head=dict(in_channels=aspp_in_channels, c1_in_channels=low_level_channels))
 if pretrained is not None:  # replaces the backbone's default (Kaiming) initialisation
     model['backbone']['init_cfg'] = dict(

@@ -40,9 +40,7 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False),
-]
+param_scheduler = [dict(_base_.lr_poly, end=max_iters)]
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 auto_scale_lr = dict(base_batch_size=train_batch_size_per_gpu)
 default_hooks = dict(

@@ -8,9 +8,7 @@ _base_ = [
 
 # ==================== parameters that often need to be modified ====================
 data_root = 'data/cityscapes/'  # leftImg8bit/ + gtFine/ with *_labelTrainIds.png
-scale = 1.0  # PP-LCNet width multiplier
-low_level_channels = 64  # blocks3 (stride 4): make_divisible(64 * scale, 8)
-aspp_in_channels = 512  # blocks6 (stride 32): make_divisible(512 * scale, 8)
+widen_factor = 1.0  # PP-LCNet width multiplier
 train_batch_size_per_gpu = 8  # x 4 GPUs = 32, the paper's batch (see --auto-scale-lr)
 train_num_workers = 4
 base_lr = 0.01  # for a total batch of 32
@@ -21,11 +19,17 @@ val_interval = 8000
 #       checkpoints/pplcnet_1x_backbone.pth --backbone-only
 pretrained = None  # 'checkpoints/pplcnet_1x_backbone.pth'
 # ====================================================================================
+# Derived from the parameters above (a config inheriting this one that changes a parameter
+# recomputes what depends on it: mmengine evaluates each config file on its own). The head's
+# inputs are the backbone's out_channels, PP-LCNet-1x's times the width (PP-LCNet rounds to a
+# multiple of 8, which int() gives exactly for the paper's widths except 0.35):
+low_level_channels = int(64 * widen_factor)  # blocks3 (stride 4)
+aspp_in_channels = int(512 * widen_factor)  # blocks6 (stride 32)
 
 crop_size = (512, 1024)
 model = dict(
     data_preprocessor=dict(size=crop_size),  # pad training crops (and smaller images) to it
-    backbone=dict(scale=scale),
+    backbone=dict(widen_factor=widen_factor),
     decode_head=dict(in_channels=aspp_in_channels, c1_in_channels=low_level_channels))
 if pretrained is not None:  # replaces the backbone's default (Kaiming) initialisation
     model['backbone']['init_cfg'] = dict(
@@ -37,8 +41,6 @@ train_dataloader = dict(
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False),
-]
+param_scheduler = [dict(_base_.lr_poly, end=max_iters)]
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(checkpoint=dict(interval=val_interval))

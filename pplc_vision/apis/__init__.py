@@ -5,6 +5,7 @@ from .runner_args import (ToolError, apply_test_args, apply_train_args, load_con
 from .runs import ONE_LINE_ERRORS, run_test, run_train
 
 __all__ = [
-    'ONE_LINE_ERRORS', 'ToolError', 'apply_test_args', 'apply_train_args', 'build_model_from_config', 'load_config',
-    'run_test', 'run_train', 'test_arg_parser', 'train_arg_parser'
+    'ONE_LINE_ERRORS', 'ToolError', 'apply_test_args', 'apply_train_args',
+    'build_model_from_config', 'load_config', 'run_test', 'run_train', 'test_arg_parser',
+    'train_arg_parser'
 ]

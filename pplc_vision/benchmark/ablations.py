@@ -3,7 +3,7 @@
 Each row names the config under ``configs/cls/ablations/`` that builds it (rows equal to the
 design use ``configs/cls/pplcnet_0.5x_in1k.py``; Table 9's "+SE" row is the same network as
 Table 8's "without last 1x1 conv"). Params and MACs are counted here at 224x224; latency, when
-asked for, is timed by :func:`pplc_vision.benchmark.tables.measure_table` (each distinct config
+asked for, is timed by :func:`pplc_vision.benchmark.table_build.measure_table` (each distinct config
 once); top-1 and latency in the paper's columns are the paper's (Xeon Gold 6148, 10 threads,
 Paddle Inference + MKLDNN).
 """
@@ -11,7 +11,10 @@ import dataclasses
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .complexity import measure_complexity
-from .tables import PaperRow, PaperTable, environment_line, build_row_model, measure_table
+from .machine import environment_line
+from .paper_data import PaperRow, PaperTable
+from .row_models import build_row_model
+from .table_build import measure_table
 
 DESIGN_CONFIG = 'configs/cls/pplcnet_0.5x_in1k.py'
 ABLATION_DIR = 'configs/cls/ablations'

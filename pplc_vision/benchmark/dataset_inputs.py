@@ -10,6 +10,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import DATASETS, init_default_scope
 
 SPLITS = {'train': 'train_dataloader', 'test': 'test_dataloader'}
 
@@ -32,8 +34,6 @@ def config_dataset_inputs(cfg, model: torch.nn.Module, split: str, count: int,
 
     ``shape`` is the expected ``(H, W)``: a pipeline that gives another size is an error.
     """
-    from mmengine.dataset import pseudo_collate
-    from mmengine.registry import DATASETS, init_default_scope
     if split not in SPLITS:
         raise ValueError(f'config_dataset_inputs: split must be one of {tuple(SPLITS)}, '
                          f'got {split!r}')

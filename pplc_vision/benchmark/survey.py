@@ -4,19 +4,27 @@ Every network is taken from a maintained library (this repository's PP-LCNet con
 mmpretrain, torchvision, timm), built with random weights whose BatchNorm statistics are
 estimated on real images, then re-parameterised where it can be (MobileOne is measured in its
 deploy form) before params, MACs (mmengine FlopAnalyzer, 224x224) and latency
-(:func:`pplc_vision.benchmark.latency.benchmark_model`) are taken. ImageNet top-1 is the one
+(:func:`pplc_vision.benchmark.model_latency.benchmark_model`) are taken. ImageNet top-1 is the one
 the model's source reports, read from the library where it carries it (torchvision weight
 metadata, mmpretrain metafiles) and otherwise quoted with its source named; none is measured.
 """
 import dataclasses
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from mmpretrain import get_model as get_mmpretrain_model
+from mmpretrain.apis import ModelHub
 from torch import nn
+from torchvision.models import get_model as get_torchvision_model
+from torchvision.models import get_weight
 
+from ..deploy.calibration import load_images
+from ..deploy.fuse import reparameterize
 from .complexity import measure_complexity
-from .latency import benchmark_model, environment
-from .paper_tables import TABLE2
-from .tables import environment_line, prepare_engine_inputs, build_row_model
+from .machine import environment, environment_line
+from .model_latency import benchmark_model
+from .paper_data import TABLE2
+from .row_models import build_row_model
+from .table_build import prepare_engine_inputs
 
 INPUT_HW = (224, 224)
 
@@ -79,11 +87,9 @@ def select_models(names: Optional[Sequence[str]] = None) -> List[SurveyModel]:
 def reported_top1(entry: SurveyModel) -> Tuple[float, str]:
     """ImageNet-1k top-1 (%) as the model's source reports it, and that source."""
     if entry.library == 'torchvision':
-        from torchvision.models import get_weight
         metrics = get_weight(entry.weights).meta['_metrics']['ImageNet-1K']
         return float(metrics['acc@1']), f'torchvision {entry.weights} metadata'
     if entry.library == 'mmpretrain':
-        from mmpretrain.apis import ModelHub
         for result in ModelHub.get(entry.model).results or ():
             if result.dataset == 'ImageNet-1k' and 'Top 1 Accuracy' in result.metrics:
                 return (float(result.metrics['Top 1 Accuracy']),
@@ -102,11 +108,9 @@ def build_survey_model(entry: SurveyModel, root: str = '.') -> nn.Module:
     if entry.library == 'timm':
         return build_row_model(f'timm:{entry.model}', root)
     if entry.library == 'torchvision':
-        from torchvision.models import get_model
-        model = get_model(entry.model, weights=None)
+        model = get_torchvision_model(entry.model, weights=None)
     elif entry.library == 'mmpretrain':
-        from mmpretrain import get_model
-        model = get_model(entry.model, pretrained=False)
+        model = get_mmpretrain_model(entry.model, pretrained=False)
     else:
         raise ValueError(f'survey model {entry.name}: unknown library {entry.library!r}')
     model.eval()
@@ -124,15 +128,14 @@ def measure_survey(models: Sequence[SurveyModel],
                    root: str = '.',
                    log: Callable[[str], None] = print) -> Dict[str, Any]:
     """Params, MACs and latency on every engine spec of each model, with its reported top-1."""
-    from ..deploy.fuse import reparameterize
-    from ..deploy.quantize import load_images
     images = load_images(calib_dir)
     rows = []
     for entry in models:
         log(f'survey: {entry.name}')
         top1, source = reported_top1(entry)
         model = build_survey_model(entry, root)
-        calibration, drift = prepare_engine_inputs(model, INPUT_HW, images, calib_images, drift_images)
+        calibration, drift = prepare_engine_inputs(model, INPUT_HW, images, calib_images,
+                                                   drift_images)
         switched = reparameterize(model)  # after BN estimation: branches carry their own BNs
         model.eval()
         size = measure_complexity(model, (3, ) + INPUT_HW)

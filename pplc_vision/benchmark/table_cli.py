@@ -1,11 +1,11 @@
 """Command-line plumbing shared by the table tools (ablation_table.py, survey_table.py): the
 measurement options, their checks, and where the rendered table goes."""
 import argparse
-import json
-import os
 from typing import Any, Dict
 
-from .tables import update_markdown_section
+from ..engine.atomic_save import atomic_write_bytes
+from .markdown import update_markdown_section
+from .report import write_json
 
 
 def add_measurement_args(parser: argparse.ArgumentParser, section: str) -> None:
@@ -29,19 +29,13 @@ def check_measurement_args(args: argparse.Namespace) -> None:
                          f'{args.threads}, {args.iters}, {args.warmup}')
 
 
-def _write(path: str, text: str) -> None:
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, 'w') as f:
-        f.write(text)
-
-
-def publish(text: str, measured: Dict[str, Any], args: argparse.Namespace,
-            section: str) -> None:
+def write_outputs(text: str, measured: Dict[str, Any], args: argparse.Namespace,
+                  section: str) -> None:
     """Markdown to stdout, and to --markdown, --json and the ``section`` of --doc if given."""
     print(text)
     if args.markdown:
-        _write(args.markdown, text + '\n')
+        atomic_write_bytes((text + '\n').encode(), args.markdown)
     if args.json:
-        _write(args.json, json.dumps(measured, indent=2) + '\n')
+        write_json(measured, args.json)
     if args.doc:
         update_markdown_section(args.doc, section, text)

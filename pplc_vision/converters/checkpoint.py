@@ -26,7 +26,7 @@ def build_pplcnet_classifier(scale: float,
                              se_blocks: Optional[Sequence[bool]] = None,
                              large_kernel_blocks: Optional[Sequence[bool]] = None) -> nn.Module:
     """The mmpretrain ``ImageClassifier`` that the ``configs/cls`` configs build."""
-    backbone = dict(type='PPLCNet', scale=scale)
+    backbone = dict(type='PPLCNet', widen_factor=scale)
     if se_blocks is not None:
         backbone['se_blocks'] = mask_to_str(se_blocks)
     if large_kernel_blocks is not None:

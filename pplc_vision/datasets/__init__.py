@@ -3,7 +3,7 @@ mmdet, ImageNet-layout folders and in-memory Fashion-MNIST in mmpretrain) and th
 converters."""
 from .cityscapes import CityscapesLayoutDataset
 from .coco_file import CocoFileDataset, CocoFileMetric  # noqa: F401  (mmdet scope)
-from .fashion_mnist_idx import FashionMNISTIdx  # noqa: F401  (mmpretrain scope)
+from .fashion_mnist import FashionMNISTIdx  # noqa: F401  (mmpretrain scope)
 from .checked_pipeline import LoadImageChecked  # noqa: F401  (all scopes)
 from .image_folder import CheckedImageFolder, CheckedImageNet  # noqa: F401  (mmpretrain)
 from .seg_transforms import LoadCheckedAnnotations

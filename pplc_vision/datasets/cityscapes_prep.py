@@ -14,7 +14,7 @@ SPLITS = ('train', 'val', 'test')
 def load_json2label() -> Callable[[str, str, str], None]:
     """``cityscapesscripts``' ``json2labelImg``, imported only when needed."""
     try:
-        from cityscapesscripts.preparation.json2labelImg import json2labelImg
+        from cityscapesscripts.preparation.json2labelImg import json2labelImg  # optional dependency
     except ImportError as e:
         raise ImportError('preparing Cityscapes needs the official scripts: '
                           f'pip install cityscapesscripts ({e})') from None

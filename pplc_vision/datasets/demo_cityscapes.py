@@ -60,7 +60,7 @@ def _rgb(image: np.ndarray) -> np.ndarray:
 
 def demo_samples() -> List[Tuple[str, np.ndarray, Callable[[np.ndarray], np.ndarray]]]:
     """(name, RGB image, labelling rule) of each demo photo."""
-    from skimage import data
+    from skimage import data  # optional dependency: only the demo writer needs its photos
     return [('camera', _rgb(data.camera()), camera_labels),
             ('rocket', _rgb(data.rocket()), rocket_labels)]
 

@@ -1,96 +1,111 @@
-"""A small, seeded Fashion-MNIST subset in ImageNet folder layout (the embedded demo data).
+"""Fashion-MNIST read in memory from its four IDX files (as Debian's ``dataset-fashion-mnist``
+installs them), for the real-data classification run: :class:`FashionMNISTIdx`, and the file
+lookup and reading it uses (:func:`load_fashion_mnist`, also used by the tests and by
+:mod:`pplc_vision.datasets.fashion_mnist_subset`).
 
-Reads the four IDX files of Fashion-MNIST (Debian package ``dataset-fashion-mnist``, MIT) and
-writes ``train/<class>/*.png``, ``val/<class>/*.png`` and ``meta/classes.txt``. The same seed and
-counts always give the same files, byte for byte.
+mmpretrain's ``FashionMNIST`` only reads uncompressed IDX files and otherwise downloads them, and
+picks the test files from ``test_mode`` rather than ``split``; :class:`FashionMNISTIdx` keeps its
+classes and sample format (``img`` array + ``gt_label``) but reads ``*.gz`` or plain files
+from ``data_root``, never downloads, and selects the files by ``split``. The IDX parsing is
+mmpretrain's (``read_sn3_pascalvincent_tensor``); its bare assertions become one line naming the
+file.
 """
 import gzip
-import os
 import os.path as osp
-import struct
+import warnings
 import zlib
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
+import torch
+from mmpretrain.datasets import FashionMNIST
+from mmpretrain.datasets.mnist import read_sn3_pascalvincent_tensor
+from mmpretrain.registry import DATASETS
 
-# Folder names sort in label order, so mmpretrain's CustomDataset gives folder i label i.
-CLASS_NAMES: Tuple[str, ...] = (
-    '0_tshirt_top', '1_trouser', '2_pullover', '3_dress', '4_coat', '5_sandal', '6_shirt',
-    '7_sneaker', '8_bag', '9_ankle_boot')
-SPLIT_FILES: Dict[str, Tuple[str, str]] = {
-    'train': ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'),
-    'val': ('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'),
+DEBIAN_ROOT = '/usr/share/datasets/fashion-mnist'
+IDX_FILES: Dict[str, Tuple[str, str]] = {
+    'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+    'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
 }
+# what mmpretrain's reader raises on a malformed file (bad magic, truncated or corrupt gzip)
+MALFORMED_IDX_ERRORS = (AssertionError, KeyError, ValueError, RuntimeError, EOFError,
+                        gzip.BadGzipFile, zlib.error)
+
+
+def find_idx_file(root: str, name: str) -> str:
+    """``root/name.gz`` or ``root/name``, whichever exists; a one-line error otherwise."""
+    for candidate in (osp.join(root, name + '.gz'), osp.join(root, name)):
+        if osp.isfile(candidate):
+            return candidate
+    raise FileNotFoundError(f'{osp.join(root, name)}[.gz] not found: data_root must hold the '
+                            'Fashion-MNIST IDX files (apt-get install dataset-fashion-mnist '
+                            f'puts them in {DEBIAN_ROOT})')
 
 
 def read_idx(path: str) -> np.ndarray:
-    """Read a (gzipped) IDX file of unsigned bytes into an array."""
-    opener = gzip.open if path.endswith('.gz') else open
-    with opener(path, 'rb') as f:
-        data = f.read()
-    if len(data) < 4 or data[:2] != b'\x00\x00' or data[2] != 0x08:
-        raise ValueError(f'{path}: not an unsigned-byte IDX file (magic {data[:4]!r})')
-    ndim = data[3]
-    shape = struct.unpack(f'>{ndim}I', data[4:4 + 4 * ndim])
-    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(shape)):
-        raise ValueError(f'{path}: header says shape {shape} but the file holds {body.size} '
-                         'bytes of data (truncated?)')
-    return body.reshape(shape)
+    """A (gzipped) IDX file of unsigned bytes as a writable array; one-line error if malformed."""
+    try:
+        with warnings.catch_warnings():
+            # the reader wraps the file's bytes without a copy; the copy below makes it safe
+            warnings.filterwarnings('ignore', message='The given NumPy array is not writable')
+            data = read_sn3_pascalvincent_tensor(path, strict=True)
+    except MALFORMED_IDX_ERRORS:
+        raise ValueError(f'{path}: not a complete IDX file (bad header, truncated or corrupt '
+                         'data)') from None
+    if data.dtype != torch.uint8:
+        raise ValueError(f'{path}: IDX data of type {data.dtype}, expected unsigned bytes')
+    return data.numpy().copy()
 
 
-def encode_png_gray(image: np.ndarray) -> bytes:
-    """Encode a 2-D uint8 array as an 8-bit greyscale PNG (deterministic, stdlib only)."""
-    if image.ndim != 2 or image.dtype != np.uint8:
-        raise ValueError(f'expected a 2-D uint8 image, got {image.dtype} {image.shape}')
-    height, width = image.shape
-
-    def chunk(tag: bytes, payload: bytes) -> bytes:
-        return (struct.pack('>I', len(payload)) + tag + payload +
-                struct.pack('>I', zlib.crc32(tag + payload) & 0xFFFFFFFF))
-
-    raw = b''.join(b'\x00' + image[row].tobytes() for row in range(height))
-    header = struct.pack('>IIBBBBB', width, height, 8, 0, 0, 0, 0)
-    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', header) + chunk(b'IDAT', zlib.compress(raw, 9))
-            + chunk(b'IEND', b''))
+def load_fashion_mnist(root: str, split: str, num_classes: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Images ``(N, 28, 28)`` uint8 and labels ``(N,)`` of one split, checked."""
+    image_file, label_file = (find_idx_file(root, name) for name in IDX_FILES[split])
+    images, labels = read_idx(image_file), read_idx(label_file)
+    if images.ndim != 3:
+        raise ValueError(f'{image_file}: expected (N, H, W) images, got shape {images.shape}')
+    if labels.shape != images.shape[:1]:
+        raise ValueError(f'{label_file}: {labels.shape[0] if labels.ndim else 0} labels for '
+                         f'{images.shape[0]} images in {image_file}')
+    if labels.size and labels.max() >= num_classes:
+        raise ValueError(f'{label_file}: label {labels.max()} outside 0..{num_classes - 1}')
+    return images, labels
 
 
-def select_per_class(labels: np.ndarray, per_class: int, num_classes: int,
-                     rng: np.random.Generator) -> List[np.ndarray]:
-    """For each class, ``per_class`` sample indices drawn without replacement."""
-    chosen = []
-    for label in range(num_classes):
-        pool = np.flatnonzero(labels == label)
-        if pool.size < per_class:
-            raise ValueError(f'class {label} has {pool.size} samples, {per_class} requested')
-        chosen.append(np.sort(rng.choice(pool, size=per_class, replace=False)))
-    return chosen
+@DATASETS.register_module()
+class FashionMNISTIdx(FashionMNIST):
+    """mmpretrain's ``FashionMNIST`` read from local (gzipped) IDX files, without download.
 
+    Args:
+        data_root: Folder of ``train-images-idx3-ubyte[.gz]`` and the three other files.
+        split: ``'train'`` (60,000 images) or ``'test'`` (10,000 images).
+        channels: 3 serves each grey image as an (H, W, 3) array of equal channels (what
+            ImageNet-style pipelines and backbones expect); 1 keeps (H, W).
+        **kwargs: ``BaseDataset`` arguments (``pipeline``, ``indices`` for a subset, ...).
+    """
 
-def make_subset(src_dir: str, out_dir: str, train_per_class: int = 60, val_per_class: int = 20,
-                seed: int = 0, class_names: Sequence[str] = CLASS_NAMES) -> Dict[str, int]:
-    """Write the subset; returns the number of images written per split."""
-    counts = {}
-    rng = np.random.default_rng(seed)
-    for split, per_class in (('train', train_per_class), ('val', val_per_class)):
-        image_file, label_file = (osp.join(src_dir, name) for name in SPLIT_FILES[split])
-        for path in (image_file, label_file):
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'{path} not found: expected the Fashion-MNIST IDX files '
-                                        '(apt-get install dataset-fashion-mnist)')
-        images, labels = read_idx(image_file), read_idx(label_file)
-        if images.ndim != 3 or labels.shape != images.shape[:1]:
-            raise ValueError(f'{split}: images {images.shape} and labels {labels.shape} '
-                             'do not pair up')
-        for label, indices in enumerate(select_per_class(labels, per_class, len(class_names),
-                                                         rng)):
-            folder = osp.join(out_dir, split, class_names[label])
-            os.makedirs(folder, exist_ok=True)
-            for index in indices:
-                with open(osp.join(folder, f'{split}_{index:05d}.png'), 'wb') as f:
-                    f.write(encode_png_gray(images[index]))
-        counts[split] = per_class * len(class_names)
-    os.makedirs(osp.join(out_dir, 'meta'), exist_ok=True)
-    with open(osp.join(out_dir, 'meta', 'classes.txt'), 'w') as f:
-        f.write('\n'.join(class_names) + '\n')
-    return counts
+    def __init__(self, data_root: str = DEBIAN_ROOT, split: str = 'train', channels: int = 3,
+                 **kwargs) -> None:
+        if split not in IDX_FILES:
+            raise ValueError(f'FashionMNISTIdx: split must be one of {list(IDX_FILES)}, '
+                             f'got {split!r}')
+        if channels not in (1, 3):
+            raise ValueError(f'FashionMNISTIdx: channels must be 1 or 3, got {channels}')
+        if kwargs.pop('download', False):
+            raise ValueError('FashionMNISTIdx never downloads: install the IDX files '
+                             f'(apt-get install dataset-fashion-mnist) or point data_root at them')
+        self.channels = channels
+        super().__init__(data_root=data_root, split=split, download=False, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """One ``dict(img=(28, 28) uint8, gt_label=int64)`` per image, in file order."""
+        images, labels = load_fashion_mnist(self.data_prefix['root'], self.split,
+                                            len(self.METAINFO['classes']))
+        return [dict(img=image, gt_label=np.array(label, dtype=np.int64))
+                for image, label in zip(images, labels)]
+
+    def get_data_info(self, idx: int) -> dict:
+        """The sample, its grey image repeated to 3 channels when ``channels == 3``."""
+        info = super().get_data_info(idx)
+        if self.channels == 3 and info['img'].ndim == 2:
+            info['img'] = np.repeat(info['img'][..., None], 3, axis=2)
+        return info

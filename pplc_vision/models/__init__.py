@@ -1,4 +1,12 @@
-"""Models: backbones (all scopes), layers, and task heads (each in its library's scope)."""
+"""Models, each registered where its library builds it.
+
+- ``backbones``: PPLCNet, TorchvisionMobileNetV3, MobileOne on one contract (``backbones.base``:
+  ``out_indices``, ``out_channels``, ``frozen_stages``, ``norm_eval``, ``widen_factor``).
+- ``layers``: the depthwise-separable block shared by backbone, heads and necks.
+- ``heads``, ``classifiers``: classification (mmpretrain scope).
+- ``necks``, ``dense_heads``, ``losses``, ``task_modules``: PicoDet (mmdet scope); GFL decoding
+  of all priors is ``dense_heads.decode_gfl_priors``, used for SimOTA and by the ONNX export.
+"""
 from .backbones import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .classifiers import DistillImageClassifier  # noqa: F401  (mmpretrain scope)

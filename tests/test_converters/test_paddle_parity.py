@@ -101,7 +101,7 @@ def test_backbone_only_checkpoint_initialises_a_backbone(paddle_checkpoints, tmp
     from mmdet.registry import MODELS
     from mmengine.registry import init_default_scope
     init_default_scope('mmdet')
-    backbone = MODELS.build(dict(type='PPLCNet', scale=0.5, out_indices=(2, 3, 4),
+    backbone = MODELS.build(dict(type='PPLCNet', widen_factor=0.5, out_indices=(2, 3, 4),
                                  init_cfg=dict(type='Pretrained', checkpoint=dst,
                                                prefix='backbone.')))
     backbone.init_weights()

@@ -18,7 +18,8 @@ import pytest
 import torch
 
 from pplc_vision.converters import build_pplcnet_classifier
-from pplc_vision.datasets.fashion_mnist_idx import DEBIAN_ROOT, load_fashion_mnist
+from pplc_vision.datasets.fashion_mnist import DEBIAN_ROOT, load_fashion_mnist
+from pplc_vision.deploy.calibration import load_images
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO_CLS = os.path.join(ROOT, 'data', 'demo_cls')
@@ -149,5 +150,4 @@ def fashion_mnist_classifier() -> TrainedClassifier:
 @pytest.fixture(scope='session')
 def real_photos():
     """scikit-image's bundled photographs (RGB uint8)."""
-    from pplc_vision.deploy.quantize import load_images
     return load_images()

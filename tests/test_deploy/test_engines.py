@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from pplc_vision.converters import build_pplcnet_classifier
+from pplc_vision.benchmark.drift import measure_drift, run_batches
+from pplc_vision.deploy.calibration import random_crops, recalibrate_batchnorm
 from pplc_vision.deploy.engines import (EngineNotInstalled, as_tensor_module, build_engine,
-                                        check_engine, measure_drift, run_batches)
-from pplc_vision.deploy.quantize import random_crops, recalibrate_batchnorm
+                                        check_engine)
 
 import onnxruntime as ort  # noqa: E402
 import openvino as ov  # noqa: E402
@@ -48,8 +49,13 @@ def test_bf16_engines_stay_close(trained_classifier, engine):
     if engine == 'openvino':
         assert 'bfloat16' in run.info()['inference_precision_hint']
     drift = measure_drift(reference, run_batches(run, images)[0])
-    assert drift.relative_error < 3e-2, drift
-    assert drift.relative_error > 1e-6, 'bf16 gave fp32 results: the precision was not applied'
+    # Measured on AMD EPYC Zen 4 (AVX512-BF16), torch 2.14.1 / OpenVINO 2026.4.1: 0.0266
+    # (pytorch) and 0.0244 (openvino), top-1 agreement 99.0% / 99.5%. The bound is 2x the larger
+    # (bf16 keeps 8 mantissa bits: 2^-8 = 0.004 per op, compounded; another CPU's bf16 kernels
+    # round in another order); a broken conversion (wrong scale, fp16 overflow, dropped layer)
+    # lands far above it. The lower bound (4x below the smaller) shows bf16 was really applied.
+    assert drift.relative_error < 2 * 0.0266, drift
+    assert drift.relative_error > 0.0244 / 4, 'bf16 gave fp32 results: precision not applied'
 
 
 @pytest.mark.slow  # trains the int8 test network once per session (about 3 min on 2 cores)
@@ -75,9 +81,12 @@ def test_int8_keeps_top1_on_real_images(fashion_mnist_classifier, engine, int8_f
     drift = measure_drift(reference, run_batches(run, images)[0])
     assert drift.images == 10000
     assert drift.relative_error > 1e-4, 'int8 gave fp32 results: nothing was quantised'
-    # Measured 0.09-0.17. Ranges from the mean or median of per-image extrema (as NNCF's
-    # defaults) clip every layer's largest activations: 0.42-0.45 on a network of this kind.
-    assert drift.relative_error < 0.3, drift
+    # Relative logit error measured with this network (seed 0, AMD EPYC Zen 4, NNCF 3.4.0):
+    # 0.092 (onnxruntime) and 0.127 (OpenVINO); the bound is 2x the measured value per engine.
+    # Ranges from the mean or median of per-image extrema (as NNCF's defaults) clip every
+    # layer's largest activations: 0.42-0.45 on a network of this kind.
+    bound = {'onnxruntime': 2 * 0.092, 'openvino': 2 * 0.127}[engine]
+    assert drift.relative_error < bound, drift
     assert drift.top1_agreement >= 0.99, drift
 
 

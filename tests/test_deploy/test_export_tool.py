@@ -1,4 +1,4 @@
-"""tools/deployment/export_onnx.py: one export path for the three tasks, checked with onnxruntime."""
+"""tools/deployment/export_onnx.py: one export path for three tasks, checked with onnxruntime."""
 import os
 import subprocess
 import sys

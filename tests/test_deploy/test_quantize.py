@@ -1,11 +1,14 @@
-"""Calibration images, BatchNorm re-estimation and int8 quantisation inputs."""
+"""Calibration images, BatchNorm re-estimation (``deploy.calibration``) and NNCF int8
+quantisation (``deploy.int8``)."""
 import cv2
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from pplc_vision.deploy.quantize import load_images, random_crops, recalibrate_batchnorm
+from pplc_vision.deploy.calibration import load_images, random_crops, recalibrate_batchnorm
+from pplc_vision.deploy.export import export_onnx
+from pplc_vision.deploy.int8 import quantize_int8
 
 
 def test_images_from_a_folder(tmp_path):
@@ -54,8 +57,6 @@ def test_batchnorm_statistics_are_those_of_the_images():
 def test_onnx_int8_is_nncf_qdq_and_checks_its_inputs(tmp_path):
     import onnxruntime as ort
     import onnx
-    from pplc_vision.deploy.export import export_onnx
-    from pplc_vision.deploy.nncf_int8 import quantize_int8
     net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()).eval()
     path = export_onnx(net, torch.zeros(2, 3, 8, 8), str(tmp_path / 'm.onnx'))
     calibration = np.random.default_rng(0).normal(size=(4, 3, 8, 8)).astype(np.float32)
@@ -76,8 +77,6 @@ def test_onnx_int8_is_nncf_qdq_and_checks_its_inputs(tmp_path):
 
 def test_openvino_int8_is_nncf_quantised_with_bias_correction(tmp_path, real_photos):
     import openvino as ov
-    from pplc_vision.deploy.export import export_onnx
-    from pplc_vision.deploy.nncf_int8 import quantize_int8
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Hardswish(),
                         nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.Hardswish(),
@@ -108,7 +107,6 @@ def test_openvino_int8_is_nncf_quantised_with_bias_correction(tmp_path, real_pho
 def test_int8_without_nncf_names_the_package(monkeypatch, tmp_path):
     import sys
     monkeypatch.setitem(sys.modules, 'nncf', None)  # import nncf -> ImportError
-    from pplc_vision.deploy.nncf_int8 import quantize_int8
     with pytest.raises(ImportError, match='needs nncf, onnx and openvino: pip install'):
         quantize_int8(str(tmp_path / 'm.onnx'), str(tmp_path / 'q.xml'),
                           np.zeros((1, 3, 8, 8), np.float32))

@@ -1,12 +1,17 @@
-"""Every detection config builds, predicts, and trains a few steps on CPU with a falling loss."""
+"""Every detection config builds, predicts, and trains a few steps on CPU with a falling loss;
+derived numbers (channels, classes, schedule lengths) follow the parameter block."""
+import copy
+
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 
-from det_helpers import ALL_CONFIGS, CSPPAN_CONFIGS, PAPER_CONFIGS, demo_batch
+from config_edits import edited_config
+from det_helpers import ALL_CONFIGS, CSPPAN_CONFIGS, DET_CONFIGS, PAPER_CONFIGS, demo_batch
 
 
 @pytest.mark.parametrize('name', PAPER_CONFIGS)
@@ -45,6 +50,17 @@ def test_csppan_config_follows_later_picodet(load_cfg, name):
     assert (assigner.type, assigner.candidate_topk, assigner.center_radius,
             assigner.iou_weight) == ('PicoSimOTAAssigner', 10, 2.5, 6.0)
     assert cfg.optim_wrapper.optimizer.lr == 0.4 and cfg.train_cfg.max_epochs == 300
+
+
+def test_csppan_1_5x_differs_from_1x_in_width_only(load_cfg):
+    wide, base = load_cfg(CSPPAN_CONFIGS[0]), load_cfg(CSPPAN_CONFIGS[1])
+    expected = copy.deepcopy(base.model)
+    expected.backbone.widen_factor = 1.5
+    expected.neck.in_channels = [192, 384, 768]  # PP-LCNet-1.5x's channels at out_indices
+    assert wide.model == expected
+    for key in ('train_dataloader', 'val_dataloader', 'param_scheduler', 'optim_wrapper',
+                'train_cfg', 'custom_hooks', 'auto_scale_lr'):
+        assert wide[key] == base[key], key
 
 
 def test_csppan_1_5x_size_matches_paddledetection(load_cfg):
@@ -102,3 +118,44 @@ def test_config_trains_a_few_steps(load_cfg, demo_coco, name):
         losses.append(float(loss))
     assert np.isfinite(losses).all(), losses
     assert np.mean(losses[-3:]) < losses[0], losses  # GFL's QFL term can rise at first
+
+
+@pytest.mark.parametrize('name', ALL_CONFIGS + ('picodet_mobileone_s1_coco.py', ))
+def test_schedule_lengths_follow_the_loop(load_cfg, name):
+    cfg = load_cfg(name)
+    warmup, cosine = cfg.param_scheduler[:2]
+    assert cosine.T_max == cosine.end == cfg.train_cfg.max_epochs == cfg.max_epochs
+    assert warmup.end == cfg.warmup_iters and not warmup.by_epoch
+
+
+def test_parameter_block_edits_reach_the_model(tmp_path):
+    """Editing the 1x config's parameters changes everything derived from them."""
+    cfg = edited_config(DET_CONFIGS / 'picodet_pplcnet_1x_coco.py', tmp_path,
+                        classes="('cat', 'dog')", widen_factor='0.75', max_epochs='100')
+    assert cfg.model.bbox_head.num_classes == 2
+    assert cfg.train_dataloader.dataset.metainfo == dict(classes=('cat', 'dog'))
+    assert cfg.val_dataloader.dataset.metainfo == dict(classes=('cat', 'dog'))
+    assert cfg.model.backbone.widen_factor == 0.75
+    model = MODELS.build(cfg.model)
+    assert [model.backbone.out_channels[i] for i in cfg.model.backbone.out_indices] == \
+        cfg.model.neck.in_channels == [96, 192, 384]
+    assert cfg.train_cfg.max_epochs == cfg.param_scheduler[1].T_max == \
+        cfg.param_scheduler[1].end == 100
+
+
+def test_schedule_rebuilt_as_the_schedule_file_says(tmp_path):
+    """A config inheriting the 1x one rebuilds the schedule with the line that
+    _base_/schedules/picodet_280e.py documents, and its lengths follow."""
+    child = tmp_path / 'child.py'
+    child.write_text(f"""_base_ = {str(DET_CONFIGS / 'picodet_pplcnet_1x_coco.py')!r}
+max_epochs = 50
+warmup_iters = 30
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [dict(_base_.lr_warmup, end=warmup_iters),
+                   dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
+""")
+    cfg = Config.fromfile(str(child))
+    warmup, cosine = cfg.param_scheduler
+    base = Config.fromfile(str(DET_CONFIGS / 'picodet_pplcnet_1x_coco.py')).param_scheduler
+    assert warmup == dict(base[0], end=30)
+    assert cosine == dict(base[1], T_max=50, end=50)

@@ -6,6 +6,8 @@ from mmdet.models.losses import VarifocalLoss
 from mmdet.registry import MODELS, TASK_UTILS
 from mmengine.structures import InstanceData
 
+from pplc_vision.models.task_modules.pico_sim_ota_assigner import varifocal_cost
+
 
 def test_csppan_levels_kernels_and_activation():
     neck = MODELS.build(dict(type='PicoCSPPAN', in_channels=[16, 32, 64], out_channels=8))
@@ -56,7 +58,6 @@ def test_simota_cost_is_vfl_plus_six_times_one_minus_giou():
     assert result.gt_inds.tolist() == [1 if i == want else 0 for i in range(3)]
     assert result.labels[want] == label
     # the cost itself, via the module's function
-    from pplc_vision.models.task_modules.pico_sim_ota_assigner import varifocal_cost
     iou0, _ = giou_np(boxes[0], gt_box)
     got = varifocal_cost(torch.tensor(scores[:1]), torch.tensor([[0.0, iou0]]))
     assert float(got) == pytest.approx(costs[0] - 6 * (1 - giou_np(boxes[0], gt_box)[1]))
@@ -90,6 +91,30 @@ def test_vfl_head_assigns_on_its_predictions():
     losses = head.loss_by_feat(cls_scores, bbox_preds, gts, metas)
     total = sum(sum(v) for v in losses.values())
     assert torch.isfinite(total) and float(sum(losses['loss_bbox'])) > 0
-    assert head.assigner.pending == []  # one prediction set consumed per image
     total.backward()
     assert head.gfl_preds[0].weight.grad is not None
+
+
+def test_vfl_head_assigns_each_image_on_its_own_predictions():
+    """SimOTA sees each image's boxes: the one prior that predicts the ground truth exactly is
+    the single positive (dynamic k = floor(IoU sum) = 1), a different prior in each image."""
+    head = MODELS.build(dict(
+        type='PicoVFLHead', num_classes=2, in_channels=8, feat_channels=8,
+        train_cfg=dict(assigner=dict(type='PicoSimOTAAssigner'), allowed_border=-1,
+                       pos_weight=-1, debug=False)))
+    sizes = [(64 // s, 64 // s) for s in (8, 16, 32, 64)]
+    metas = [dict(img_shape=(64, 64), pad_shape=(64, 64))] * 2
+    anchors, valid = head.get_anchors(sizes, metas, device='cpu')
+    num_priors = sum(h * w for h, w in sizes)
+    gt_box = torch.tensor([8.0, 8, 40, 48])  # centre (24, 28)
+    gt = InstanceData(bboxes=gt_box[None], labels=torch.tensor([1]))
+    # stride-8 priors 26 and 27: centres (20, 28) and (28, 28), inside the box and its centre
+    preds = []
+    for exact in (26, 27):
+        bboxes = torch.tensor([100.0, 100, 110, 110]).repeat(num_priors, 1)
+        bboxes[exact] = gt_box
+        preds.append(InstanceData(scores=torch.full((num_priors, 2), 0.5), bboxes=bboxes))
+    targets = head.get_targets(anchors, valid, preds, [gt, gt], metas)
+    labels = torch.cat(targets[1], 1)
+    assert [torch.nonzero(row < 2).flatten().tolist() for row in labels] == [[26], [27]]
+    assert labels[0, 26] == labels[1, 27] == 1 and targets[-1] == 2  # avg_factor: 2 positives

@@ -15,6 +15,7 @@ from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 
 import pplc_vision  # noqa: F401
+from pplc_vision.models.dense_heads import decode_gfl_priors
 
 STRIDES = (8, 16, 32)
 IMG = 64  # image side: feature maps 8x8, 4x4, 2x2
@@ -234,3 +235,28 @@ def test_predict_applies_test_cfg():
     assert len(result) == 1 and int(result.labels[0]) == 2
     # uniform distributions decode to 3.5 strides on each side of the centre (36, 28)
     np.testing.assert_allclose(result.bboxes[0].numpy(), [8, 0, 64, 56], atol=1e-4)
+
+
+def test_decode_gfl_priors_matches_hand_computed():
+    """Scores are sigmoids; boxes are the prior centre -/+ the expected side distances (softmax
+    over 0..reg_max) times the stride, for every prior of every image, levels in order."""
+    head = build_head()
+    gen = torch.Generator().manual_seed(1)
+    sizes = [IMG // s for s in STRIDES]
+    cls_scores = [torch.randn(2, NUM_CLASSES, n, n, generator=gen) for n in sizes]
+    bbox_preds = [torch.randn(2, 4 * (REG_MAX + 1), n, n, generator=gen) * 2 for n in sizes]
+    scores, boxes = decode_gfl_priors(head, cls_scores, bbox_preds)
+    num_priors = sum(n * n for n in sizes)
+    assert scores.shape == (2, num_priors, NUM_CLASSES) and boxes.shape == (2, num_priors, 4)
+    allp = np.concatenate(priors_np())
+    centres = (allp[:, :2] + allp[:, 2:]) / 2
+    strides_all = np.concatenate([np.full(n * n, s, float) for n, s in zip(sizes, STRIDES)])
+    for i in range(2):
+        rows = lambda ts, c: np.concatenate(  # noqa: E731
+            [t[i].permute(1, 2, 0).reshape(-1, c).numpy() for t in ts]).astype(np.float64)
+        np.testing.assert_allclose(scores[i].numpy(), sigmoid(rows(cls_scores, NUM_CLASSES)),
+                                   rtol=1e-5, atol=1e-7)
+        logits = rows(bbox_preds, 4 * (REG_MAX + 1)).reshape(-1, 4, REG_MAX + 1)
+        dist = (softmax(logits) * np.arange(REG_MAX + 1)).sum(-1) * strides_all[:, None]
+        want = np.concatenate([centres - dist[:, :2], centres + dist[:, 2:]], 1)
+        np.testing.assert_allclose(boxes[i].numpy(), want, rtol=1e-5, atol=1e-4)

@@ -15,6 +15,21 @@ def run_demo(*args: str, work_dir: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
+def readme_det_figures(config: str) -> tuple:
+    """The (params M, MACs G, ...) cells of ``config``'s row in README's detection table."""
+    readme = (REPO / 'README.md').read_text()
+    row = re.search(rf'^\| `{re.escape(config)}` \|(.*)\|$', readme, re.M)
+    assert row, f'README has no table row for {config}'
+    return tuple(cell.strip() for cell in row.group(1).split('|'))
+
+
+def same_rounded(a: str, b: str) -> bool:
+    """Whether two decimal figures can be roundings of one value (each to its own digits)."""
+    def half_unit(x: str) -> float:
+        return 0.5 * 10 ** -len(x.partition('.')[2])
+    return abs(float(a) - float(b)) <= half_unit(a) + half_unit(b) + 1e-12
+
+
 def printed_path(log: str, label: str) -> Path:
     match = re.search(rf'^\[demo\] {label}:\s+(\S+)$', log, re.M)
     assert match, f'run_demo.sh did not print its {label}'
@@ -31,7 +46,12 @@ def test_demo_trains_evaluates_draws_and_says_where(tmp_path):
     # tools/test.py evaluated both photos (one epoch may leave no box above the score threshold,
     # so the mAP itself is not checked here; the memorisation tests check learning)
     assert 'Epoch(test) [2/2]' in log and 'test metrics:' in log
-    assert re.search(r'params: 1\.\d+ M', log)  # PicoDet PP-LCNet-1x at 416: 1.30 M
+    # the params and MACs it prints for PicoDet PP-LCNet-1x at 416 are README's table figures
+    params, macs = re.search(r'^params: ([\d.]+) M\nMACs: [\d.]+ M \(([\d.]+) G\)$', log,
+                             re.M).groups()
+    readme_params, readme_macs = readme_det_figures('configs/det/picodet_pplcnet_1x_coco.py')[:2]
+    assert same_rounded(params, readme_params) and same_rounded(macs, readme_macs), \
+        (params, macs, readme_params, readme_macs)
     checkpoint = printed_path(log, 'checkpoint')
     assert checkpoint.is_file() and checkpoint.parent == work
     assert printed_path(log, 'training log').is_file()

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.dataset import default_collate
 from mmengine.registry import DefaultScope
 from mmengine.runner.checkpoint import load_checkpoint
@@ -26,20 +27,21 @@ SSLD = {s: osp.join(ROOT, 'configs', 'cls', 'distill', f'ssld_pplcnet_{s}_in1k.p
 PREPROCESS = dict(mean=[73.0] * 3, std=[90.0] * 3, to_rgb=False, num_classes=10)
 
 
-def small_classifier(scale: float = 0.25, num_classes: int = 10) -> dict:
+def small_classifier(widen_factor: float = 0.25, num_classes: int = 10) -> dict:
     """A small PP-LCNet classifier config (mmpretrain scope)."""
     return dict(type='ImageClassifier',
-                backbone=dict(type='PPLCNet', scale=scale, out_indices=(4, )),
+                backbone=dict(type='PPLCNet', widen_factor=widen_factor, out_indices=(4, )),
                 neck=dict(type='GlobalAveragePooling'),
                 head=dict(type='PPLCNetClsHead', num_classes=num_classes,
-                          in_channels=int(512 * scale), mid_channels=128, dropout_rate=0.0),
+                          in_channels=int(512 * widen_factor), mid_channels=128,
+                          dropout_rate=0.0),
                 data_preprocessor=PREPROCESS)
 
 
 def briefly_trained_teacher(path: str, labelled_batches, epochs: int = 6) -> dict:
     """Train a small PP-LCNet on the labelled demo images for a few epochs (an untrained one
     has near-constant outputs), save its checkpoint to ``path`` and return its config."""
-    cfg = small_classifier(scale=0.5)
+    cfg = small_classifier(widen_factor=0.5)
     torch.manual_seed(0)
     teacher = build_in_scope(copy.deepcopy(cfg), 'mmpretrain')
     teacher.init_weights()
@@ -122,12 +124,43 @@ def test_kd_on_unlabelled_images_lowers_loss_and_raises_agreement(tmp_path):
 
 
 def test_ground_truth_term_on_labelled_samples_only():
+    """``loss`` is gt_weight x the head's cross-entropy over exactly the labelled samples;
+    ``loss_kd`` covers every sample."""
+    torch.manual_seed(0)
     model = build_in_scope(dict(small_classifier(), type='DistillImageClassifier',
                                 teacher_config=small_classifier(), teacher_checkpoint=None,
                                 gt_weight=0.5), 'mmpretrain')
+    # BN on running statistics (each sample's logits depend on it alone), measured on random
+    # images: an untrained network's default statistics make its logits nearly constant
+    for bn in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)):
+        bn.reset_running_stats()
+        bn.momentum = None  # a plain average over the calibration passes
+    with torch.no_grad():
+        model(torch.randn(16, 3, 32, 32), mode='tensor')
+    model.eval()
     samples = [DataSample().set_gt_label(3), DataSample(), DataSample().set_gt_label(1)]
-    losses = model(torch.randn(3, 3, 32, 32), samples, mode='loss')
-    assert set(losses) >= {'loss_kd', 'loss'}
+    x = torch.randn(3, 3, 32, 32)
+    with torch.no_grad():
+        losses = model(x, samples, mode='loss')
+        logits = model(x, mode='tensor')
+        expected_gt = 0.5 * F.cross_entropy(logits[[0, 2]], torch.tensor([3, 1]))
+        expected_kd = kd_kl_loss(logits, model.teacher_logits(x), model.temperature)
+    assert set(losses) == {'loss_kd', 'loss'}
+    torch.testing.assert_close(losses['loss'], expected_gt)
+    torch.testing.assert_close(losses['loss_kd'], expected_kd)
+    assert not torch.isclose(losses['loss'], 0.5 * F.cross_entropy(
+        logits, torch.tensor([3, 3, 1])))  # not over all samples with a made-up label
+
+    def gt_term(inputs: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return model(inputs, samples, mode='loss')['loss']
+
+    unlabelled_changed, labelled_changed = x.clone(), x.clone()
+    unlabelled_changed[1] = torch.randn(3, 32, 32)
+    labelled_changed[2] = torch.randn(3, 32, 32)
+    torch.testing.assert_close(gt_term(unlabelled_changed), losses['loss'])
+    assert not torch.isclose(gt_term(labelled_changed), losses['loss'])
+
     student = model(torch.randn(2, 3, 32, 32), mode='tensor')
     assert student.shape == (2, 10)
     assert set(model(torch.randn(2, 3, 32, 32), [DataSample(), DataSample()],
@@ -175,14 +208,14 @@ def test_bad_teacher_files_are_clear_errors(tmp_path):
                             teacher_checkpoint=None), 'mmpretrain')
 
 
-@pytest.mark.parametrize('scale', sorted(SSLD))
-def test_ssld_configs_build(scale):
-    cfg = load_config(SSLD[scale], {'model.teacher_checkpoint': None})
+@pytest.mark.parametrize('width', sorted(SSLD))
+def test_ssld_configs_build(width):
+    cfg = load_config(SSLD[width], {'model.teacher_checkpoint': None})
     assert cfg.model.gt_weight == 0.0 and cfg.model.teacher_config.endswith(
         'resnet/resnetv1d50_8xb32_in1k.py')
     model = build_model_from_config(cfg)
     assert isinstance(model, DistillImageClassifier)
-    assert model.backbone.scale == float(scale[:-1])
+    assert model.backbone.widen_factor == float(width[:-1])
     assert model.head.in_channels == model.backbone.out_channels[-1]
     assert type(model.teacher.backbone).__name__ == 'ResNetV1d'
     assert model.teacher.head.num_classes == model.head.num_classes == 1000

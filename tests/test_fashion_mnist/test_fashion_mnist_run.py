@@ -13,7 +13,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import DATASETS
 
 import pplc_vision  # noqa: F401
-from pplc_vision.datasets.fashion_mnist_idx import DEBIAN_ROOT, IDX_FILES
+from pplc_vision.datasets.fashion_mnist import DEBIAN_ROOT, IDX_FILES
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/cls/pplcnet_0.5x_fashion-mnist.py'
@@ -75,13 +75,37 @@ def test_bad_input_is_a_clear_error(tmp_path):
         build(data_root=str(tmp_path), split='val')
     with pytest.raises(ValueError, match='never downloads'):
         build(data_root=str(tmp_path), download=True)
-    (tmp_path / 't10k-images-idx3-ubyte').write_bytes(
-        b'\x00\x00\x08\x03' + np.array([10, 28, 28], '>u4').tobytes() + bytes(100))
     (tmp_path / 't10k-labels-idx1-ubyte').write_bytes(
         b'\x00\x00\x08\x01' + np.array([10], '>u4').tobytes() + bytes(10))
-    with pytest.raises(ValueError, match=r'header says shape \(10, 28, 28\) but the file holds '
-                                         r'100 bytes'):
+    images = tmp_path / 't10k-images-idx3-ubyte'
+    header = b'\x00\x00\x08\x03' + np.array([10, 28, 28], '>u4').tobytes()
+    malformed = {
+        'truncated': header + bytes(100),
+        'too long': header + bytes(10 * 28 * 28 + 1),
+        'bad magic': b'\x00\x00\x08\x07' + bytes(100),
+        'unknown type': b'\x00\x00\x0a\x03' + bytes(100),
+        'empty': b'',
+    }
+    for what, data in malformed.items():
+        images.write_bytes(data)
+        with pytest.raises(ValueError) as info:
+            build(data_root=str(tmp_path), split='test')
+        assert str(info.value) == (f'{images}: not a complete IDX file (bad header, truncated '
+                                   'or corrupt data)'), what
+    images.write_bytes(b'\x00\x00\x0c\x03' + np.array([10, 28, 28], '>u4').tobytes() +
+                       bytes(4 * 10 * 28 * 28))  # int32 data
+    with pytest.raises(ValueError, match='IDX data of type torch.int32, expected unsigned bytes'):
         build(data_root=str(tmp_path), split='test')
+    images.unlink()
+    gz = tmp_path / 't10k-images-idx3-ubyte.gz'
+    gz.write_bytes(gzip.compress(header + bytes(10 * 28 * 28))[:-12])  # cut inside the stream
+    with pytest.raises(ValueError, match=f'^{gz}: not a complete IDX file'):
+        build(data_root=str(tmp_path), split='test')
+    gz.write_bytes(b'not gzip at all')
+    with pytest.raises(ValueError, match=f'^{gz}: not a complete IDX file'):
+        build(data_root=str(tmp_path), split='test')
+    gz.write_bytes(gzip.compress(header + bytes(10 * 28 * 28)))
+    assert len(build(data_root=str(tmp_path), split='test')) == 10  # the same files, complete
 
 
 @pytest.mark.slow

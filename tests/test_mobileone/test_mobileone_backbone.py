@@ -71,8 +71,9 @@ def test_train_returns_module_and_freezes_stages():
     (dict(arch='s5'), r"MobileOne: unknown arch 's5'; expected one of \['s0', .*'s4'\]"),
     (dict(arch='S1'), r"unknown arch 'S1'"),
     (dict(arch=[1, 2]), r'arch must be a name or a dict with width_factor'),
-    (dict(arch='s0', out_indices=(4, )), r'out_indices must be stages in 0..3 .*got \(4,\)'),
-    (dict(arch='s0', out_indices=()), r'out_indices must be stages in 0..3'),
+    (dict(arch='s0', out_indices=(4, )),
+     r'MobileOne: out_indices must be increasing stage indices in 0\.\.3 .*got \(4,\)$'),
+    (dict(arch='s0', out_indices=()), r'out_indices must be increasing stage indices in 0\.\.3'),
     (dict(arch='s0', frozen_stages=5), r'frozen_stages must be in -1..4, got 5'),
 ])
 def test_bad_arguments_give_one_line_errors(kwargs, message):

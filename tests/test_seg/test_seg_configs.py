@@ -1,11 +1,16 @@
-"""The Table 5 configs: they build, have the paper's recipe, the right strides, and train."""
+"""The Table 5 configs: they build, have the paper's recipe, the right strides, and train;
+derived numbers (channels, schedule length) follow the parameter block."""
 import math
 
 import pytest
 import torch
-from seg_helpers import SEG_CONFIGS, load_seg_config, small_training_config, train_and_diff
+from config_edits import edited_config
+from seg_helpers import (REPO, SEG_CONFIGS, load_seg_config, small_training_config,
+                         train_and_diff)
 
 from pplc_vision.apis import build_model_from_config
+
+ALL_SEG_CONFIGS = sorted(p.name for p in (REPO / 'configs' / 'seg').glob('*.py'))
 
 
 @pytest.mark.parametrize('name', SEG_CONFIGS)
@@ -56,3 +61,22 @@ def test_one_training_step_on_cpu(name, tiny_cityscapes, tmp_path):
     assert math.isfinite(loss) and loss > 0
     assert any(k.startswith('backbone.') for k in changed)
     assert any(k.startswith('decode_head.') for k in changed)
+
+
+@pytest.mark.parametrize('name', ALL_SEG_CONFIGS)
+def test_poly_decay_ends_with_training(name):
+    cfg = load_seg_config(name)
+    poly = cfg.param_scheduler[0]
+    assert poly.type == 'PolyLR' and not poly.by_epoch
+    assert poly.end == cfg.train_cfg.max_iters == cfg.max_iters
+
+
+def test_parameter_block_edits_reach_the_model(tmp_path):
+    """Editing the 1x config's width and length changes what is derived from them."""
+    cfg = edited_config(REPO / 'configs' / 'seg' / 'deeplabv3plus_pplcnet_1x_os32_cityscapes.py',
+                        tmp_path, widen_factor='0.75', max_iters='1000')
+    head = cfg.model.decode_head
+    assert (head.c1_in_channels, head.in_channels) == (48, 384)
+    model = build_model_from_config(cfg)
+    assert [model.backbone.out_channels[i] for i in (1, 4)] == [48, 384]
+    assert cfg.param_scheduler[0].end == cfg.train_cfg.max_iters == 1000

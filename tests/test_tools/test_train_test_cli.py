@@ -52,9 +52,18 @@ def test_train_then_test(tmp_path):
                       test.stdout)
     assert match, test.stdout[-2000:]
     top1, top5 = map(float, match.groups())
-    assert 0 <= top1 <= top5 <= 100
     with open(out, 'rb') as f:
-        assert len(pickle.load(f)) == 40
+        samples = pickle.load(f)
+    assert len(samples) == 40
+    # the printed metrics, recomputed from the dumped predictions (scores and labels)
+    scores = torch.stack([s['pred_score'] for s in samples])
+    labels = torch.cat([s['gt_label'] for s in samples])
+    assert scores.shape == (40, 10) and labels.shape == (40, )
+    assert torch.equal(torch.stack([s['pred_label'] for s in samples]).flatten(),
+                       scores.argmax(1))
+    hits = scores.topk(5, dim=1).indices == labels[:, None]
+    assert top1 == pytest.approx(100 * hits[:, 0].float().mean().item(), abs=5e-5)
+    assert top5 == pytest.approx(100 * hits.any(1).float().mean().item(), abs=5e-5)
 
 
 def converted_classifier(path, scale: float, num_classes: int = 10, backbone_only=False):
@@ -134,11 +143,12 @@ def test_truncated_checkpoint_is_one_line(tmp_path):
 
 def test_misspelled_argument_names_the_nearest_valid_ones(tmp_path):
     proc = run_tool('tools/train.py', DEMO, '--work-dir', str(tmp_path), '--cfg-options',
-                    'model.backbone.scael=1.0')
+                    'model.backbone.widen_factr=1.0')
     assert proc.returncode != 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
     line = last_error_line(proc)
     assert line.startswith(f"error: config {DEMO!r}: PPLCNet (pplc_vision.models.backbones."
-                           "pplcnet) has no argument 'scael': did you mean 'scale'?"), line
+                           "pplcnet) has no argument 'widen_factr': did you mean "
+                           "'widen_factor'?"), line
     assert 'out_indices' in line  # the valid arguments are listed
 
 

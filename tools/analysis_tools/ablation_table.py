@@ -15,9 +15,9 @@ import os
 import sys
 
 from pplc_vision.benchmark.ablations import ABLATION_TABLES, measure_ablations, render_ablations
+from pplc_vision.benchmark.table_build import parse_engine_specs
 from pplc_vision.benchmark.table_cli import (add_measurement_args, check_measurement_args,
-                                             publish)
-from pplc_vision.benchmark.tables import parse_engine_specs
+                                             write_outputs)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -44,7 +44,7 @@ def main(argv=None) -> int:
     measured = measure_ablations(args.tables, engines, args.threads, args.warmup, args.iters,
                                  calib_dir=args.calib_dir, root=ROOT, log=log)
     text = render_ablations(measured)
-    publish(text, measured, args, 'ablations')
+    write_outputs(text, measured, args, 'ablations')
     return 0
 
 

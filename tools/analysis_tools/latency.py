@@ -12,9 +12,9 @@ versions included). Detection and segmentation configs are also timed end to end
 import argparse
 import sys
 
-from pplc_vision.benchmark.latency import (DRIFT_DATA, benchmark_config, format_result,
-                                           write_json)
 from pplc_vision.apis import ONE_LINE_ERRORS, ToolError
+from pplc_vision.benchmark.config_latency import DRIFT_DATA, benchmark_config
+from pplc_vision.benchmark.report import format_result, write_json
 from pplc_vision.deploy.engines import ENGINES, PRECISIONS
 
 
@@ -58,7 +58,8 @@ def main(argv=None) -> int:
             args.config, args.checkpoint, args.shape, args.threads, args.engine,
             args.precision, args.batch, args.warmup, args.iters, fuse=not args.no_fuse,
             calib_dir=args.calib_dir, calib_images=args.calib_images,
-            drift_images=args.drift_images, drift_data=args.drift_data, end_to_end=not args.network_only, workdir=args.workdir)
+            drift_images=args.drift_images, drift_data=args.drift_data,
+            end_to_end=not args.network_only, workdir=args.workdir)
     except (ToolError, ValueError, FileNotFoundError, ImportError, KeyError,
             *ONE_LINE_ERRORS) as e:
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

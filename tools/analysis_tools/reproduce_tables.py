@@ -13,7 +13,6 @@ on Paddle Inference + oneDNN against our engines with the same weights (skipped 
 when paddlepaddle is not installed).
 """
 import argparse
-import json
 import os
 import sys
 
@@ -22,9 +21,11 @@ try:  # Paddle must be imported before torch: the other order slows Paddle Infer
 except ImportError:
     pass
 
-from pplc_vision.benchmark.tables import (all_tables, measure_table, paddle_comparison,
-                                          parse_engine_specs, render_paddle, render_table,
-                                          update_markdown_section)
+from pplc_vision.benchmark.markdown import render_paddle, render_table, update_markdown_section
+from pplc_vision.benchmark.paddle_compare import paddle_comparison
+from pplc_vision.benchmark.paper_data import TABLES
+from pplc_vision.benchmark.report import write_json
+from pplc_vision.benchmark.table_build import measure_table, parse_engine_specs
 from pplc_vision.deploy.engines import EngineNotInstalled
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -36,7 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--tables', nargs='+',
                         default=['paddle', 'table2', 'table3', 'table4', 'table5'],
-                        choices=sorted(all_tables()) + ['paddle'])
+                        choices=sorted(TABLES) + ['paddle'])
     parser.add_argument('--engines', nargs='+', default=list(DEFAULT_ENGINES),
                         help='ENGINE:PRECISION specs (default: %(default)s)')
     parser.add_argument('--rows', nargs='+', help='only these row names')
@@ -80,7 +81,7 @@ def main(argv=None) -> int:
         else:
             slow = key == 'table5'  # 1024x2048 segmenters: about a second per run
             result = measure_table(
-                all_tables()[key], engines, args.threads,
+                TABLES[key], engines, args.threads,
                 args.seg_warmup if slow else args.warmup, args.seg_iters if slow else args.iters,
                 calib_dir=args.calib_dir,
                 calib_images=args.seg_calib_images if slow else args.calib_images,
@@ -91,9 +92,7 @@ def main(argv=None) -> int:
         if args.doc:
             update_markdown_section(args.doc, key, text)
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(everything, f, indent=2)
+        write_json(everything, args.json)
     return 0
 
 

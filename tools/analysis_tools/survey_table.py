@@ -16,9 +16,9 @@ import sys
 
 from pplc_vision.benchmark.survey import (SURVEY_MODELS, measure_survey, render_survey,
                                           select_models)
+from pplc_vision.benchmark.table_build import parse_engine_specs
 from pplc_vision.benchmark.table_cli import (add_measurement_args, check_measurement_args,
-                                             publish)
-from pplc_vision.benchmark.tables import parse_engine_specs
+                                             write_outputs)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     measured = measure_survey(models, engines, args.threads, args.warmup, args.iters,
                               calib_dir=args.calib_dir, root=ROOT, log=log)
     text = render_survey(measured)
-    publish(text, measured, args, 'survey')
+    write_outputs(text, measured, args, 'survey')
     return 0
 
 

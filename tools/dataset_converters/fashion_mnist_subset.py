@@ -7,7 +7,7 @@
 import argparse
 import sys
 
-from pplc_vision.datasets.fashion_mnist import make_subset
+from pplc_vision.datasets.fashion_mnist_subset import make_subset
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 # PicoDet 2021.09 (the detector of the PP-LCNet paper, Table 4) with a PP-LCNet 1x backbone.
 # Light PAN neck (1x1 laterals, bilinear up/down adds, strides 8/16/32, 128 channels) and the
 # PicoDet GFL head (per-level towers of 2 x [dw 5x5, pw 1x1], BN + LeakyReLU 0.1, reg_max 7).
+widen_factor = 1.0  # PP-LCNet width multiplier
 model = dict(
     type='GFL',
     data_preprocessor=dict(
@@ -14,9 +15,12 @@ model = dict(
             dict(type='BatchSyncRandomResize', random_size_range=(352, 480),
                  size_divisor=32, interval=1)
         ]),
-    backbone=dict(type='PPLCNet', scale=1.0, out_indices=(2, 3, 4)),
-    # PPLCNet(scale=1.0).out_channels at out_indices (2, 3, 4): blocks4/5/6
-    neck=dict(type='PicoPAN', in_channels=[128, 256, 512], out_channels=128),
+    backbone=dict(type='PPLCNet', widen_factor=widen_factor, out_indices=(2, 3, 4)),
+    # the backbone's out_channels at out_indices (2, 3, 4), blocks4/5/6: PP-LCNet rounds
+    # c * widen_factor to a multiple of 8, which int() gives exactly for the widths 0.25 to 2.5
+    # except 0.35
+    neck=dict(type='PicoPAN', in_channels=[int(c * widen_factor) for c in (128, 256, 512)],
+              out_channels=128),
     bbox_head=dict(
         type='PicoGFLHead',
         num_classes=80,

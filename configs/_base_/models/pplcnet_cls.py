@@ -1,15 +1,16 @@
 # PP-LCNet classifier (PaddleClas PPLCNet_x1_0): backbone, global pooling, the paper's head
 # (1x1 conv to 1280 + hard-swish + dropout 0.2 + FC), CE with label smoothing 0.1 (PaddleClas
-# CELoss epsilon 0.1). Leaf configs set backbone.scale and head.in_channels together:
-# in_channels = make_divisible(512 * scale, 8), the backbone's last channels.
+# CELoss epsilon 0.1). Leaf configs set the backbone's widen_factor and recompute the head's
+# in_channels from it: the backbone's last channels, make_divisible(512 * widen_factor, 8).
+widen_factor = 1.0  # PP-LCNet width multiplier
 model = dict(
     type='ImageClassifier',
-    backbone=dict(type='PPLCNet', scale=1.0, out_indices=(4, )),
+    backbone=dict(type='PPLCNet', widen_factor=widen_factor, out_indices=(4, )),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='PPLCNetClsHead',
         num_classes=1000,
-        in_channels=512,
+        in_channels=int(512 * widen_factor),
         mid_channels=1280,
         dropout_rate=0.2,
         loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),

@@ -8,17 +8,20 @@ optim_wrapper = dict(
     paramwise_cfg=dict(norm_decay_mult=0.0),
 )
 
+max_epochs = 360
 warmup_epochs = 5
-# The cosine phase has no `end`: the Runner ends it at train_cfg.max_epochs, so a leaf config
-# that changes max_epochs needs no new scheduler.
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=warmup_epochs,
-         convert_to_iter_based=True),
-]
+# The two phases, defined once. The cosine phase has no `end`: the Runner ends it at
+# train_cfg.max_epochs, so a config that changes max_epochs needs no new scheduler. mmengine
+# evaluates each config file on its own, so a config that changes warmup_epochs (or the warm-up's
+# start_factor) rebuilds the list from the phases:
+#   param_scheduler = [dict(_base_.lr_warmup, end=warmup_epochs),
+#                      dict(_base_.lr_cosine, begin=warmup_epochs)]
+lr_warmup = dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0,
+                 convert_to_iter_based=True)
+lr_cosine = dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, convert_to_iter_based=True)
+param_scheduler = [dict(lr_warmup, end=warmup_epochs), dict(lr_cosine, begin=warmup_epochs)]
 
-train_cfg = dict(by_epoch=True, max_epochs=360, val_interval=1)
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 

@@ -3,16 +3,22 @@
 # EMA (decay 0.9998, warmed up, restarted every 40 epochs).
 max_epochs = 280
 base_lr = 0.3
+warmup_iters = 300
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=300),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0, T_max=max_epochs,
-         end=max_epochs, convert_to_iter_based=True)
-]
+# The two phases, defined once; their lengths come from max_epochs and warmup_iters. mmengine
+# evaluates each config file on its own, so a config that changes either length rebuilds the
+# list from the phases (train_cfg and the cosine then end together):
+#   param_scheduler = [dict(_base_.lr_warmup, end=warmup_iters),
+#                      dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
+lr_warmup = dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0)
+lr_cosine = dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0,
+                 convert_to_iter_based=True)
+param_scheduler = [dict(lr_warmup, end=warmup_iters),
+                   dict(lr_cosine, T_max=max_epochs, end=max_epochs)]
 
 # Weight decay 4e-5 (PaddleDetection's picodet_m_mbv3_416_coco.yml, the code the paper's
 # numbers come from) rather than the 1e-4 of the paper's text: the released configs are what

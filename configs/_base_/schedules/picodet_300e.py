@@ -4,9 +4,6 @@ _base_ = './picodet_280e.py'
 max_epochs = 300
 base_lr = 0.4
 train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=300),
-    dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0, T_max=max_epochs,
-         end=max_epochs, convert_to_iter_based=True)
-]
+param_scheduler = [dict(_base_.lr_warmup, end=_base_.warmup_iters),
+                   dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
 optim_wrapper = dict(optimizer=dict(lr=base_lr))

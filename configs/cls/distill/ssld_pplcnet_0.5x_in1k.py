@@ -3,8 +3,8 @@ _base_ = './ssld_pplcnet_1x_in1k.py'
 # data and recipe come from ssld_pplcnet_1x_in1k.py (PaddleClas has no 0.5x SSLD yaml).
 
 # ==================== parameters that often need to be modified ====================
-scale = 0.5  # width multiplier of the student's backbone
-last_channels = 256  # make_divisible(512 * scale, 8): head input
+widen_factor = 0.5  # width multiplier of the student's backbone
 # ====================================================================================
+last_channels = int(512 * widen_factor)  # the backbone's last channels: the head's input
 
-model = dict(backbone=dict(scale=scale), head=dict(in_channels=last_channels))
+model = dict(backbone=dict(widen_factor=widen_factor), head=dict(in_channels=last_channels))

@@ -4,15 +4,15 @@ _base_ = './ssld_pplcnet_1x_in1k.py'
 # 0.2, crop + flip only). Teacher and data come from ssld_pplcnet_1x_in1k.py.
 
 # ==================== parameters that often need to be modified ====================
-scale = 2.5  # width multiplier of the student's backbone
-last_channels = 1280  # make_divisible(512 * scale, 8): head input
+widen_factor = 2.5  # width multiplier of the student's backbone
 base_lr = 0.4  # for a total batch of 2048
 weight_decay = 4e-05
 max_epochs = 100
 dropout_rate = 0.2
 # ====================================================================================
+last_channels = int(512 * widen_factor)  # the backbone's last channels: the head's input
 
-model = dict(backbone=dict(scale=scale),
+model = dict(backbone=dict(widen_factor=widen_factor),
              head=dict(in_channels=last_channels, dropout_rate=dropout_rate))
 optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))
 train_cfg = dict(max_epochs=max_epochs)

@@ -1,5 +1,15 @@
+"""Backbones, registered in every scope (MobileOne: mmdet and mmseg; mmpretrain has its own).
+
+All keep one contract (:mod:`.base`, :class:`StagedBackboneMixin`): a stem, then stages with
+output strides ``stage_strides``; ``out_indices`` picks stages (outputs in stage order),
+``out_channels[k]`` is stage ``k``'s width, ``frozen_stages=k`` freezes the stem and the first
+``k`` stages, ``norm_eval`` keeps BN in eval mode, ``train()`` returns the module, and the width
+multiplier is ``widen_factor`` (``PPLCNet(scale=...)`` is a deprecated alias).
+"""
+from .base import StagedBackboneMixin, resolve_widen_factor
 from .mobilenet_v3 import TorchvisionMobileNetV3
 from .mobileone import MobileOne, mobileone_out_channels
 from .pplcnet import PPLCNet
 
-__all__ = ['MobileOne', 'PPLCNet', 'TorchvisionMobileNetV3', 'mobileone_out_channels']
+__all__ = ['MobileOne', 'PPLCNet', 'StagedBackboneMixin', 'TorchvisionMobileNetV3',
+           'mobileone_out_channels', 'resolve_widen_factor']

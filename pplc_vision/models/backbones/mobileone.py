@@ -2,8 +2,9 @@
 
 mmpretrain 1.2 implements MobileOne (arch ``'s0'`` .. ``'s4'``, exact ``switch_to_deploy()``
 re-parameterisation) and registers it in its own scope. This module registers it in the mmdet
-and mmseg scopes too, as a thin subclass that only adds what the toolkit's backbones share:
-``out_channels``, argument checks with one-line errors, and ``train()`` returning the module.
+and mmseg scopes too, as a thin subclass that only adds the toolkit's backbone contract
+(:mod:`.base`): ``out_channels``, argument checks with one-line errors, freezing at build time,
+and ``train()`` returning the module.
 The network, its parameter names and its re-parameterisation are mmpretrain's: state dicts load
 either way and ``type='mmpretrain.MobileOne'`` (the upstream class) builds in any scope as well.
 
@@ -21,8 +22,10 @@ s2    96, 256, 640, 2048
 from typing import Dict, List, Sequence, Union
 
 from mmpretrain.models.backbones.mobileone import MobileOne as _MMPretrainMobileOne
+from torch import nn
 
 from ...registry import register_model
+from .base import StagedBackboneMixin
 
 OUT_STRIDES = (4, 8, 16, 32)
 _BASE_CHANNELS = (64, 128, 256, 512)  # mmpretrain's per-stage base widths
@@ -42,29 +45,24 @@ def mobileone_out_channels(arch: Union[str, Dict[str, list]]) -> List[int]:
 
 
 @register_model(scopes=('mmdet', 'mmseg'))
-class MobileOne(_MMPretrainMobileOne):
+class MobileOne(StagedBackboneMixin, _MMPretrainMobileOne):
     """mmpretrain's MobileOne with the toolkit's backbone contract (see the module docstring).
 
     Args are mmpretrain's (``arch``, ``out_indices``, ``frozen_stages``, ``norm_eval``,
-    ``deploy``, ``init_cfg``, ...); ``out_indices`` must lie in -4..3 and ``frozen_stages`` in
-    -1..4 (``k``: the stem and the first ``k`` stages).
+    ``deploy``, ``init_cfg``, ...); ``out_indices`` must lie in 0..3 (or -4..-1) and
+    ``frozen_stages`` in -1..4 (``k``: the stem ``stage0`` and the first ``k`` stages).
     """
 
-    def __init__(self, arch: Union[str, dict] = 's0', out_indices: Sequence[int] = (3, ),
-                 frozen_stages: int = -1, **kwargs) -> None:
-        out_channels = mobileone_out_channels(arch)
-        indices = [out_indices] if isinstance(out_indices, int) else list(out_indices)
-        num = len(OUT_STRIDES)
-        if not indices or any(not isinstance(i, int) or not -num <= i < num for i in indices):
-            raise ValueError(f'MobileOne: out_indices must be stages in 0..{num - 1} '
-                             f'(strides {OUT_STRIDES}), got {out_indices!r}')
-        if frozen_stages not in range(-1, num + 1):
-            raise ValueError(f'MobileOne: frozen_stages must be in -1..{num}, '
-                             f'got {frozen_stages!r}')
-        super().__init__(arch, out_indices=indices, frozen_stages=frozen_stages, **kwargs)
-        self.out_indices = tuple(self.out_indices)
-        self.out_channels = out_channels
+    stage_strides = OUT_STRIDES
 
-    def train(self, mode: bool = True) -> 'MobileOne':
-        super().train(mode)
-        return self
+    def __init__(self, arch: Union[str, dict] = 's0', out_indices: Sequence[int] = (3, ),
+                 frozen_stages: int = -1, norm_eval: bool = False, **kwargs) -> None:
+        out_channels = mobileone_out_channels(arch)
+        # checked before mmpretrain's __init__, which asserts instead
+        indices = self._check_stage_args(out_indices, frozen_stages)
+        super().__init__(arch, out_indices=list(indices), frozen_stages=frozen_stages,
+                         norm_eval=norm_eval, **kwargs)
+        self._init_stage_contract(indices, frozen_stages, norm_eval, out_channels)
+
+    def stem_and_stages(self) -> List[nn.Module]:
+        return [self.stage0] + [getattr(self, name) for name in self.stages]

@@ -10,10 +10,10 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmpretrain.models.utils import make_divisible
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...registry import register_model
 from ..layers import DepthSepConv
+from .base import StagedBackboneMixin, resolve_widen_factor
 
 BlockMask = Union[str, Sequence[Union[bool, int]]]
 
@@ -44,17 +44,19 @@ def mask_to_str(mask: Sequence[bool]) -> str:
 
 
 @register_model()
-class PPLCNet(BaseModule):
+class PPLCNet(StagedBackboneMixin, BaseModule):
     """PP-LCNet backbone.
 
-    A 3x3 stride-2 stem followed by 13 depthwise-separable blocks in five stages
+    A 3x3 stride-2 stem (``conv1``) followed by 13 depthwise-separable blocks in five stages
     (``blocks2`` .. ``blocks6``, output strides 2, 4, 8, 16, 32). Stage ``i`` of ``out_indices``
-    is ``blocks{i + 2}``; its channels are ``make_divisible(c * scale, 8)`` for
-    ``c`` in (32, 64, 128, 256, 512).
+    is ``blocks{i + 2}``; its channels are ``make_divisible(c * widen_factor, 8)`` for
+    ``c`` in (32, 64, 128, 256, 512). The contract (``out_indices``, ``frozen_stages``,
+    ``norm_eval``, ``out_channels``) is :class:`StagedBackboneMixin`'s.
 
     Args:
-        scale: Width multiplier (the paper's 0.25x .. 2.5x; any positive value works).
-        out_indices: Stages whose outputs are returned, in 0..4.
+        widen_factor: Width multiplier (the paper's 0.25x .. 2.5x; any positive value works).
+            Defaults to 1.0.
+        out_indices: Stages whose outputs are returned, in 0..4 (or -5..-1).
         frozen_stages: ``-1`` freezes nothing, ``0`` the stem, ``k`` the stem and the first ``k``
             stages (as in mmdet's ResNet and CSPNeXt); frozen parts stay in eval mode.
         se_blocks: Which of the 13 blocks carry SE, as a 13-digit mask (paper Table 6).
@@ -68,9 +70,10 @@ class PPLCNet(BaseModule):
         norm_eval: Keep BN layers in eval mode while training (frozen statistics).
         init_cfg: Initialisation config; use ``dict(type='Pretrained', checkpoint=...,
             prefix='backbone.')`` for converted ImageNet weights.
+        scale: Deprecated alias of ``widen_factor`` (PaddleClas' name).
     """
 
-    # stage name: blocks as [kernel, in_channels, out_channels, stride, use_se] at scale 1.0
+    # stage name: blocks as [kernel, in_channels, out_channels, stride, use_se] at width 1.0
     arch_settings = {
         'blocks2': [[3, 16, 32, 1, False]],
         'blocks3': [[3, 32, 64, 2, False], [3, 64, 64, 1, False]],
@@ -83,7 +86,7 @@ class PPLCNet(BaseModule):
     stage_strides = (2, 4, 8, 16, 32)
 
     def __init__(self,
-                 scale: float = 1.0,
+                 widen_factor: Optional[float] = None,
                  out_indices: Sequence[int] = (4, ),
                  frozen_stages: int = -1,
                  se_blocks: Optional[BlockMask] = None,
@@ -96,33 +99,19 @@ class PPLCNet(BaseModule):
                  init_cfg: Optional[Union[dict, List[dict]]] = [
                      dict(type='Kaiming', layer='Conv2d'),
                      dict(type='Constant', val=1, layer=['_BatchNorm'])
-                 ]) -> None:
+                 ],
+                 scale: Optional[float] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if not scale > 0:
-            raise ValueError(f'PPLCNet: scale must be positive, got {scale}')
-        num_stages = len(self.stage_names)
-        out_indices = tuple(out_indices)
-        if not out_indices or any(i not in range(num_stages) for i in out_indices):
-            raise ValueError(f'PPLCNet: out_indices must be a non-empty subset of '
-                             f'0..{num_stages - 1}, got {out_indices}')
-        if frozen_stages not in range(-1, num_stages + 1):
-            raise ValueError(f'PPLCNet: frozen_stages must be in -1..{num_stages}, '
-                             f'got {frozen_stages}')
+        self.widen_factor = resolve_widen_factor(type(self).__name__, widen_factor, scale)
         blocks = [b for stage in self.stage_names for b in self.arch_settings[stage]]
         self.se_blocks = parse_block_mask(se_blocks, [b[4] for b in blocks], 'se_blocks')
         self.large_kernel_blocks = parse_block_mask(
             large_kernel_blocks, [b[0] == 5 for b in blocks], 'large_kernel_blocks')
-
-        self.scale = scale
-        self.out_indices = out_indices
-        self.frozen_stages = frozen_stages
-        self.norm_eval = norm_eval
         layer_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
         self.conv1 = ConvModule(
             3, self.scaled(self.stem_channels), 3, stride=2, padding=1, **layer_cfg)
         block_index = 0
-        self.out_channels: List[int] = []
         for stage in self.stage_names:
             stage_blocks = []
             for _, in_c, out_c, stride, _ in self.arch_settings[stage]:
@@ -132,12 +121,21 @@ class PPLCNet(BaseModule):
                                  use_se=self.se_blocks[block_index], **layer_cfg))
                 block_index += 1
             self.add_module(stage, nn.Sequential(*stage_blocks))
-            self.out_channels.append(self.scaled(self.arch_settings[stage][-1][2]))
-        self._freeze_stages()
+        self._init_stage_contract(
+            out_indices, frozen_stages, norm_eval,
+            [self.scaled(self.arch_settings[stage][-1][2]) for stage in self.stage_names])
+
+    @property
+    def scale(self) -> float:
+        """Deprecated read-only alias of ``widen_factor``."""
+        return self.widen_factor
 
     def scaled(self, channels: int) -> int:
-        """Channels of a layer at this network's scale."""
-        return make_divisible(channels * self.scale, 8)
+        """Channels of a layer at this network's width."""
+        return make_divisible(channels * self.widen_factor, 8)
+
+    def stem_and_stages(self) -> List[nn.Module]:
+        return [self.conv1] + [getattr(self, stage) for stage in self.stage_names]
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = self.conv1(x)
@@ -147,20 +145,3 @@ class PPLCNet(BaseModule):
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)
-
-    def _freeze_stages(self) -> None:
-        layers = ('conv1', ) + self.stage_names
-        for name in layers[:self.frozen_stages + 1]:
-            module = getattr(self, name)
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True) -> 'PPLCNet':
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
-        return self

@@ -1,5 +1,7 @@
-"""Detection heads (mmdet scope)."""
+"""Detection heads (mmdet scope) and the GFL decoding of all priors that they and the export
+wrapper share."""
+from .gfl_decode import decode_gfl_priors
 from .pico_gfl_head import PicoGFLHead
 from .pico_vfl_head import PicoVFLHead
 
-__all__ = ['PicoGFLHead', 'PicoVFLHead']
+__all__ = ['PicoGFLHead', 'PicoVFLHead', 'decode_gfl_priors']

@@ -2,7 +2,7 @@
 
 Calibration and drift checks use real photographs: a user folder of images, or by default
 scikit-image's bundled CC0/public-domain photos (``skimage.data``), cut into random crops. The
-int8 quantisation itself is NNCF's (:mod:`pplc_vision.deploy.nncf_int8`).
+int8 quantisation itself is NNCF's (:mod:`pplc_vision.deploy.int8`).
 """
 import os
 from typing import Iterable, List, Optional, Sequence, Tuple
@@ -33,7 +33,7 @@ def _to_rgb(img: np.ndarray) -> np.ndarray:
 def load_images(folder: Optional[str] = None) -> List[np.ndarray]:
     """RGB uint8 images from ``folder`` (searched recursively), or scikit-image's photos."""
     if folder is None:
-        try:
+        try:  # optional dependency: only the default photographs need scikit-image
             import skimage.data
         except ImportError:
             raise ImportError('scikit-image is not installed: pass a folder of calibration '

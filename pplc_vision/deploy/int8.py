@@ -32,7 +32,8 @@ from typing import Any, List, Sequence
 
 import numpy as np
 
-from .quantize import calibration_batches
+from ..engine.atomic_save import atomic_write_bytes
+from .calibration import calibration_batches
 
 PRESETS = ('mixed', 'performance')
 OUTPUT_FORMATS = ('.xml', '.onnx')
@@ -40,10 +41,11 @@ OUTPUT_FORMATS = ('.xml', '.onnx')
 
 def _quantize(model: Any, dataset: List[Any], preset: str, fast_bias_correction: bool,
               keep_float: Sequence[str]) -> Any:
+    # optional dependency (the [deploy] extra), checked with a one-line error in quantize_int8
     import nncf
-    from nncf.quantization.advanced_parameters import (AdvancedQuantizationParameters,
-                                                       QuantizationParameters)
-    from nncf.quantization.range_estimator import RangeEstimatorParametersSet
+    from nncf.quantization.advanced_parameters import (  # optional, as nncf above
+        AdvancedQuantizationParameters, QuantizationParameters)
+    from nncf.quantization.range_estimator import RangeEstimatorParametersSet  # optional
     nncf.set_log_level(40)  # errors only: no per-layer INFO lines
     return nncf.quantize(
         model, nncf.Dataset(dataset), subset_size=len(dataset),
@@ -70,10 +72,10 @@ def quantize_int8(onnx_path: str,
     floating point (e.g. ``('MatMul',)`` for OpenVINO, ``('Gemm',)`` for ONNX). Returns
     ``out_path``.
     """
-    try:
+    try:  # optional dependencies (the [deploy] extra), imported only when quantising
         import nncf  # noqa: F401
-        import onnx
-        import openvino as ov
+        import onnx  # optional
+        import openvino as ov  # optional
     except ImportError:
         raise ImportError('int8 quantisation needs nncf, onnx and openvino: '
                           'pip install -e .[deploy]') from None
@@ -99,5 +101,5 @@ def quantize_int8(onnx_path: str,
         name = graph.input[0].name
         quantized = _quantize(onnx_model, [{name: b} for b in batches], preset,
                               fast_bias_correction, keep_float)
-        onnx.save(quantized, out_path)
+        atomic_write_bytes(quantized.SerializeToString(), out_path)
     return out_path

@@ -1,0 +1,143 @@
+"""A config's network timed on one engine: what ``tools/analysis_tools/latency.py`` runs.
+
+The network is built from the config (a checkpoint, or random weights with BatchNorm statistics
+from real images), its drift against eager fp32 is measured on real images, and detectors and
+segmenters are also timed end to end (:mod:`pplc_vision.benchmark.end_to_end`).
+"""
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from ..apis import build_model_from_config, load_config
+from ..apis.checkpoint_fit import load_checkpoint_strict
+from ..deploy.calibration import (load_images, preprocessor_mean_std, random_crops,
+                                  recalibrate_batchnorm)
+from ..deploy.engines import as_tensor_module, check_engine
+from .dataset_inputs import config_dataset_inputs
+from .end_to_end import time_deployed_end_to_end, time_end_to_end
+from .machine import environment
+from .model_latency import benchmark_model
+
+TASKS = {'mmpretrain': 'cls', 'mmdet': 'det', 'mmseg': 'seg'}
+DRIFT_DATA = ('photos', 'config')
+
+
+def task_of(cfg) -> str:
+    """``cls``, ``det`` or ``seg`` from a config's ``default_scope``."""
+    scope = cfg.get('default_scope')
+    if scope not in TASKS:
+        raise ValueError(f'config {cfg.filename}: default_scope {scope!r} is not one of '
+                         f'{sorted(TASKS)}')
+    return TASKS[scope]
+
+
+def check_input_shape(module: torch.nn.Module, shape: Sequence[int], name: str) -> None:
+    """Run ``module`` once on zeros of ``shape``; a failure becomes a one-line error."""
+    if len(shape) != 4 or any(int(s) < 1 for s in shape):
+        raise ValueError(f'{name}: input shape must be 4 positive sizes (N, C, H, W), '
+                         f'got {tuple(shape)}')
+    try:
+        with torch.no_grad():
+            module(torch.zeros(*shape))
+    except Exception as e:  # the model's own error, whatever its type
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f'{name} cannot take input shape {tuple(shape)} '
+                         f'(H x W = {shape[2]} x {shape[3]}): {type(e).__name__}: '
+                         f'{first}') from None
+
+
+def _whole_batches(images: np.ndarray, labels: Optional[np.ndarray], batch: int
+                   ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """Drop the last images that do not fill a batch (at least one batch is kept)."""
+    if len(images) < batch:
+        raise ValueError(f'{len(images)} drift images are fewer than the batch {batch}')
+    usable = len(images) // batch * batch
+    return images[:usable], None if labels is None else labels[:usable]
+
+
+def benchmark_config(config: str,
+                     checkpoint: Optional[str] = None,
+                     shape: Sequence[int] = (224, 224),
+                     threads: int = 2,
+                     engine: str = 'pytorch',
+                     precision: str = 'fp32',
+                     batch: int = 1,
+                     warmup: int = 50,
+                     iters: int = 300,
+                     fuse: bool = True,
+                     calib_dir: Optional[str] = None,
+                     calib_images: int = 64,
+                     drift_images: int = 32,
+                     drift_data: str = 'photos',
+                     end_to_end: bool = True,
+                     progress: Optional[bool] = None,
+                     workdir: Optional[str] = None) -> Dict[str, Any]:
+    """Time the network of ``config`` on one engine at one precision, with its output drift.
+
+    Without a checkpoint the network keeps random weights whose BatchNorm statistics are
+    estimated on real images (see :func:`~pplc_vision.deploy.calibration.recalibrate_batchnorm`),
+    so that activations are realistic; the result says so under ``weights``. Drift is measured
+    against eager PyTorch fp32 on ``drift_images`` real images: with ``drift_data='photos'``
+    random crops of ``calib_dir`` (scikit-image's photos by default), with ``'config'`` the
+    config's test dataset (and int8 calibrates on its train dataset; classifiers also report
+    top-1 accuracy against the labels). For detection and
+    segmentation configs with ``end_to_end=True``, the eager model is also timed end to end
+    (test pipeline with resize, normalisation, network, NMS or result resizing).
+    """
+    check_engine(engine, precision)
+    if drift_data not in DRIFT_DATA:
+        raise ValueError(f'drift data must be one of {DRIFT_DATA}, got {drift_data!r}')
+    if threads < 1 or batch < 1:
+        raise ValueError(f'threads and batch must be >= 1, got threads={threads}, batch={batch}')
+    cfg = load_config(config)
+    task = task_of(cfg)
+    if task in ('det', 'seg') and end_to_end and precision == 'int8':
+        raise ValueError(f'{config}: int8 is timed for the network alone here: add '
+                         f'--network-only (end to end runs fp32 or bf16)')
+    torch.set_num_threads(threads)
+    model = build_model_from_config(cfg)
+    network = as_tensor_module(model)
+    network.eval()
+    input_shape = (batch, 3, int(shape[0]), int(shape[1]))
+    check_input_shape(network, (1, ) + input_shape[1:], config)
+
+    images = load_images(calib_dir)
+    mean, std = preprocessor_mean_std(model)
+    size = (input_shape[2], input_shape[3])
+    if drift_data == 'config':
+        calibration, _ = config_dataset_inputs(cfg, model, 'train', calib_images, size)
+        drift_set, labels = config_dataset_inputs(cfg, model, 'test', drift_images, size)
+        drift_set, labels = _whole_batches(drift_set, labels, batch)
+        drift_from = f'{config}: {len(drift_set)} test images; calibration: train images'
+    else:
+        calibration = random_crops(images, calib_images, size, mean, std, seed=0)
+        drift_set = random_crops(images, max(drift_images // batch, 1) * batch, size, mean,
+                                 std, seed=1)
+        labels = None
+        drift_from = (f'{len(drift_set)} random crops of '
+                      f'{calib_dir or "scikit-image photos"}')
+    if checkpoint is not None:
+        load_checkpoint_strict(model, checkpoint, config)
+        weights = checkpoint
+    else:
+        recalibrate_batchnorm(network, [torch.from_numpy(calibration[i:i + 16])
+                                        for i in range(0, len(calibration), 16)])
+        weights = 'random, BatchNorm statistics estimated on real images (no checkpoint)'
+    model.eval()
+
+    result = benchmark_model(model, drift_set, engine, precision, threads, warmup, iters,
+                             calibration=calibration, fuse=fuse, batch=batch,
+                             progress=progress, workdir=workdir, labels=labels)
+    result['drift_images_from'] = drift_from
+    parts = [result]
+    if task in ('det', 'seg') and end_to_end:
+        raw = random_crops(images, batch, size, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), seed=2)
+        if task == 'seg':
+            raw = np.ascontiguousarray(raw[:, ::-1])  # mmseg wrappers take BGR like cv2
+        parts.append(time_deployed_end_to_end(model, task, raw, engine, precision, threads,
+                                              warmup, iters, fuse=fuse, progress=progress))
+        parts.append(time_end_to_end(model, cfg, images[0], threads, warmup, iters, fuse,
+                                     progress))
+    return dict(config=config, task=task, weights=weights, threads=threads,
+                results=parts, environment=environment())

@@ -1,0 +1,30 @@
+"""onnxruntime's CPU execution provider as an engine (fp32, or int8 from a QDQ ONNX file).
+
+The ``onnxruntime`` package is imported by absolute name, so this module never shadows it.
+"""
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+
+from ..export import onnxruntime_session
+from .base import InferenceEngine, import_engine_module
+
+
+class OnnxRuntimeEngine(InferenceEngine):
+    """An onnxruntime CPU session over an ONNX file (int8: a QDQ-quantised file)."""
+    name = 'onnxruntime'
+
+    def __init__(self, onnx_path: str, precision: str = 'fp32',
+                 threads: Optional[int] = None) -> None:
+        super().__init__(precision, threads)
+        self.runtime = import_engine_module(self.name, 'onnxruntime')
+        self.path = onnx_path
+        self.session = onnxruntime_session(onnx_path, threads)
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
+        return tuple(self.session.run(None, {self.input_name: np.ascontiguousarray(
+            inputs, np.float32)}))
+
+    def info(self) -> Dict[str, Any]:
+        return dict(super().info(), onnxruntime=self.runtime.__version__)

@@ -1,0 +1,110 @@
+"""Paddle Inference (CPU, oneDNN) as an engine: the reference of the paper comparison.
+
+The network it runs is the authors' own PP-LCNet (``pp_lcnet.py`` of the paddleclas wheel,
+:func:`build_paddle_pplcnet`). paddlepaddle and paddleclas are optional: they are imported only
+when a Paddle engine or network is built, with a one-line error naming the pip packages.
+"""
+import importlib
+import importlib.util
+import os
+import sys
+from types import ModuleType
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .base import EngineNotInstalled, InferenceEngine, import_engine_module
+
+PADDLECLAS_PPLCNET = 'ppcls.arch.backbone.legendary_models.pp_lcnet'
+
+
+def paddleclas_wheel_root() -> str:
+    """Put the paddleclas wheel's folder on ``sys.path`` (once) and return it.
+
+    The wheel ships the ``ppcls`` package inside ``paddleclas/`` while ppcls' own modules import
+    ``ppcls.*`` by absolute name, so ``ppcls`` is importable only with that folder on the path.
+    """
+    spec = importlib.util.find_spec('paddleclas')
+    if spec is None or not spec.submodule_search_locations:
+        raise EngineNotInstalled('engine paddle: paddleclas is not installed: pip install '
+                                 'paddleclas==2.6.0 --no-deps')
+    wheel_root = list(spec.submodule_search_locations)[0]
+    if wheel_root not in sys.path:
+        sys.path.insert(0, wheel_root)
+    return wheel_root
+
+
+def import_paddleclas_pplcnet() -> ModuleType:
+    """The authors' ``pp_lcnet.py`` module, imported from the installed paddleclas wheel."""
+    import_engine_module('paddle', 'paddle')
+    paddleclas_wheel_root()
+    return importlib.import_module(PADDLECLAS_PPLCNET)
+
+
+def build_paddle_pplcnet(scale: float = 1.0, calibration: Optional[np.ndarray] = None):
+    """PaddleClas' ``PPLCNet`` (random weights) in eval mode; with ``calibration`` images its
+    BatchNorm statistics are set to theirs (one train-mode pass with momentum 0)."""
+    paddle = import_engine_module('paddle', 'paddle')
+    model = import_paddleclas_pplcnet().PPLCNet(scale=scale, class_num=1000)
+    if calibration is not None:
+        norms = [m for m in model.sublayers() if isinstance(m, paddle.nn.layer.norm._BatchNormBase)]
+        momenta = [m._momentum for m in norms]
+        for m in norms:
+            m._momentum = 0.0
+        model.train()
+        with paddle.no_grad():
+            model(paddle.to_tensor(np.ascontiguousarray(calibration, np.float32)))
+        for m, momentum in zip(norms, momenta):
+            m._momentum = momentum
+    model.eval()
+    return model
+
+
+def _check_import_order() -> None:
+    """Paddle Inference runs about 100x slower when torch was imported first (their OpenMP
+    runtimes clash): refuse to time it then."""
+    loaded = list(sys.modules)
+    if 'torch' in loaded and loaded.index('torch') < loaded.index('paddle'):
+        raise RuntimeError('engine paddle: torch was imported before paddle in this process, '
+                           'which makes Paddle Inference about 100x slower (their OpenMP '
+                           'runtimes clash): import paddle before torch and pplc_vision')
+
+
+class PaddleInferenceEngine(InferenceEngine):
+    """Paddle Inference on the CPU with oneDNN, over a ``paddle.jit.save``-d Paddle model."""
+    name = 'paddle'
+
+    def __init__(self, layer, example_shape: Sequence[int], workdir: str,
+                 precision: str = 'fp32', threads: Optional[int] = None) -> None:
+        super().__init__(precision, threads)
+        paddle = import_engine_module(self.name, 'paddle')
+        inference = import_engine_module(self.name, 'paddle.inference')
+        _check_import_order()
+        self.runtime = paddle
+        prefix = os.path.join(workdir, 'paddle_model')
+        paddle.jit.save(layer, prefix, input_spec=[
+            paddle.static.InputSpec(list(example_shape), 'float32', 'x')])
+        model_file = next((prefix + ext for ext in ('.json', '.pdmodel')
+                           if os.path.exists(prefix + ext)), None)
+        if model_file is None:
+            raise RuntimeError(f'engine paddle: paddle.jit.save wrote no model file at {prefix}')
+        config = inference.Config(model_file, prefix + '.pdiparams')
+        config.disable_gpu()
+        config.enable_mkldnn()
+        if precision == 'bf16':
+            config.enable_mkldnn_bfloat16()
+        if threads is not None:
+            config.set_cpu_math_library_num_threads(threads)
+        config.disable_glog_info()
+        self.predictor = inference.create_predictor(config)
+        self.input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
+        self.outputs = [self.predictor.get_output_handle(n)
+                        for n in self.predictor.get_output_names()]
+
+    def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
+        self.input.copy_from_cpu(np.ascontiguousarray(inputs, np.float32))
+        self.predictor.run()
+        return tuple(o.copy_to_cpu() for o in self.outputs)
+
+    def info(self) -> Dict[str, Any]:
+        return dict(super().info(), paddle=self.runtime.__version__, onednn=True)
