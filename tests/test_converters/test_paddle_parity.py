@@ -2,7 +2,6 @@
 
 Needs paddlepaddle and the paddleclas 2.6.0 wheel (test-only; ``bash tools/setup_env.sh --test``).
 """
-import importlib
 import os
 import subprocess
 import sys
@@ -13,21 +12,11 @@ import torch
 from mmengine.runner import load_checkpoint
 
 from pplc_vision.converters import build_pplcnet_classifier
+from pplc_vision.deploy.engines.paddle_inference import import_paddleclas_pplcnet
 
 import paddle  # noqa: E402  (test-only dependency: bash tools/setup_env.sh --test)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.path.join(ROOT, 'tools', 'model_converters', 'paddle2pplcnet.py')
-
-
-def import_paddleclas_pplcnet():
-    """The authors' ``pp_lcnet.py``, imported from the installed paddleclas wheel."""
-    spec = importlib.util.find_spec('paddleclas')
-    assert spec is not None and spec.submodule_search_locations, \
-        'paddleclas==2.6.0 is not installed (bash tools/setup_env.sh --test)'
-    wheel_root = list(spec.submodule_search_locations)[0]
-    if wheel_root not in sys.path:
-        sys.path.insert(0, wheel_root)  # the wheel ships ``ppcls`` inside ``paddleclas/``
-    return importlib.import_module('ppcls.arch.backbone.legendary_models.pp_lcnet')
 
 
 def randomize_paddle_model(model, seed: int) -> None:
