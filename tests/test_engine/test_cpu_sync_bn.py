@@ -38,8 +38,10 @@ def worker(rank: int, port: int, queue) -> None:
     (out * weights).sum().backward()
     for p in (bn.weight, bn.bias):  # DDP averages gradients; the reference sums the losses
         dist.all_reduce(p.grad)
-    queue.put((rank, out.detach(), x.grad, bn.weight.grad, bn.bias.grad, bn.running_mean,
-               bn.running_var))
+    # numpy arrays travel by value: a tensor would travel as a shared-memory handle that the
+    # parent opens after this process has exited and freed it (FileNotFoundError on 3.12)
+    queue.put((rank, ) + tuple(t.detach().numpy().copy() for t in (
+        out, x.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var)))
     dist.destroy_process_group()
 
 
@@ -51,6 +53,7 @@ def test_two_processes_match_one_batchnorm_on_the_whole_batch():
     for p in procs:
         p.start()
     results = sorted([queue.get(timeout=120) for _ in procs], key=lambda r: r[0])
+    results = [(r[0], ) + tuple(torch.from_numpy(a) for a in r[1:]) for r in results]
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
