@@ -4,7 +4,16 @@ The fixtures in ``tests/data/checkpoints_b6f88b4/`` were written by ``make_fixtu
 commit b6f88b4 (before the deploy/benchmark/backbone-contract restructuring of issue 16): the
 state-dict keys and shapes of every config's model, and two small mmengine checkpoints with the
 outputs they gave. A change that renames a parameter, reorders a block or alters a layer fails
-here. A change that alters a model on purpose regenerates the fixtures and says so in its commit.
+here. A change that alters a model on purpose regenerates the fixtures of the configs it changes
+(``make_fixtures.py CONFIG ...``) and says so here and in its commit.
+
+Regenerated at issue 17 (the Table 4/5 baselines rebuilt as the Paddle suite builds them): the
+records of the seven DeepLabV3+ configs of configs/seg/ (PaddleSeg's DeepLabV3P head, whose
+modules and shapes differ from mmseg's DepthwiseSeparableASPPHead; the MobileNetV3 ones also on
+the Paddle suite's MobileNetV3), the new deeplabv3plus_pplcnet_1x_os32-rates1369_cityscapes.py,
+the two picodet_mobilenetv3-large configs (Paddle's MobileNetV3 instead of torchvision's) and
+the picodet_mobilenetv3-large_0.35x_coco checkpoint with its outputs. The other records are
+those of b6f88b4.
 """
 import gzip
 import json

@@ -10,18 +10,21 @@ from mmengine.registry import DefaultScope
 from mmengine.registry import MODELS as ROOT_MODELS
 
 import pplc_vision  # noqa: F401  (registers the models)
-from pplc_vision.models import PPLCNet, TorchvisionMobileNetV3
+from pplc_vision.models import PaddleMobileNetV3, PPLCNet, TorchvisionMobileNetV3
 from pplc_vision.registry import BACKBONE_SCOPES, scope_model_registry
 
 BACKBONES = [
     (dict(type='PPLCNet', widen_factor=0.25, out_indices=(2, 3, 4)), PPLCNet),
     (dict(type='TorchvisionMobileNetV3', arch='small', widen_factor=0.5, out_indices=(2, 3, 4)),
      TorchvisionMobileNetV3),
+    (dict(type='PaddleMobileNetV3', arch='large', widen_factor=0.35, out_indices=(2, 3, 4)),
+     PaddleMobileNetV3),
 ]
 
 
 @pytest.mark.parametrize('scope', ['mmdet', 'mmseg', 'mmpretrain'])
-@pytest.mark.parametrize('cfg, cls', BACKBONES, ids=['PPLCNet', 'TorchvisionMobileNetV3'])
+@pytest.mark.parametrize('cfg, cls', BACKBONES, ids=['PPLCNet', 'TorchvisionMobileNetV3',
+                                                  'PaddleMobileNetV3'])
 def test_backbone_builds_in_scope(scope, cfg, cls):
     assert scope in BACKBONE_SCOPES
     with DefaultScope.overwrite_default_scope(scope):

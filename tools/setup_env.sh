@@ -3,7 +3,8 @@
 #
 #   bash tools/setup_env.sh            runtime stack: torch, mmcv (with ops), mmdet, mmseg, mmpretrain
 #   bash tools/setup_env.sh --test     the same plus the test-only reference stacks (pytest, timm,
-#                                      paddlepaddle + paddleclas for the parity tests, onnx tooling)
+#                                      paddlepaddle + paddleclas + paddleseg for the parity
+#                                      tests, onnx tooling)
 #
 # The built mmcv wheel is cached in ${PPLC_CACHE:-~/.cache/pplc_vision}/wheels so that a second
 # setup on the same machine takes seconds.  A stamp in .venv records what was installed; re-running
@@ -19,7 +20,7 @@ WITH_TEST=0
 for arg in "$@"; do
   case "$arg" in
     --test) WITH_TEST=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "setup_env.sh: unknown argument '$arg' (expected --test)" >&2; exit 2 ;;
   esac
 done
@@ -104,6 +105,13 @@ if [[ $WITH_TEST == 1 ]]; then
   step "install the authors' reference (paddlepaddle + paddleclas wheel, test-only)"
   quiet_pip install -q "paddlepaddle==3.3.1"
   quiet_pip install -q --no-deps "paddleclas==2.6.0"
+  step "install the authors' segmentation code (paddleseg wheel + what its import needs, test-only)"
+  # --no-deps: its pins are stale (opencv-python<=4.6, visualdl); under paddlepaddle 3.3.1,
+  # `import paddleseg.models` needs only these (same bounds as setup.cfg's tests extra)
+  quiet_pip install -q --no-deps "paddleseg==2.8.0"
+  quiet_pip install -q "scikit-learn>=1.3,<2" "scipy>=1.10,<2" "pyyaml>=6,<7" "requests>=2.28,<3"
+  "$PY" -W ignore -c "import paddle, paddleseg.models" \
+    || { echo "[setup] 'import paddleseg.models' failed (see above)" >&2; exit 1; }
 fi
 
 step "verify mmcv.ops and the OpenMMLab stack"

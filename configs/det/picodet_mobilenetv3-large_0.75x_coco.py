@@ -1,22 +1,25 @@
 # PicoDet 2021.09 with MobileNetV3-large 0.75x at 416 on COCO-2017 (PP-LCNet paper, Table 4).
-# Data, batch size, learning rate and schedule come from picodet_pplcnet_1x_coco.py: edit them there
-# (or override them here); this file changes only the backbone.
-_base_ = './picodet_pplcnet_1x_coco.py'
+# Everything but the width as in picodet_mobilenetv3-large_0.35x_coco.py (the Paddle suite's
+# MobileNetV3, no weight decay on it), whose data, batch size, learning rate and schedule come
+# from picodet_pplcnet_1x_coco.py.
+_base_ = './picodet_mobilenetv3-large_0.35x_coco.py'
 
 # ---------------- parameters that often need to be modified ----------------
-# Backbone weights: a torchvision MobileNetV3 state dict saved under 'backbone.features.'
-backbone_checkpoint = None  # e.g. 'checkpoints/mobilenetv3_large_x0_75_backbone.pth'
+# Backbone weights: PaddleClas' MobileNetV3_large_x0_75 ImageNet weights, converted with
+#   python tools/model_converters/paddle2mobilenetv3.py \
+#       MobileNetV3_large_x0_75_pretrained.pdparams DST --backbone-only
+backbone_checkpoint = None  # e.g. 'checkpoints/mobilenetv3-large_0.75x_in1k_backbone.pth'
 widen_factor = 0.75  # MobileNetV3-large width multiplier
-backbone = dict(_delete_=True, type='TorchvisionMobileNetV3', arch='large',
-                widen_factor=widen_factor, out_indices=(2, 3, 4))
-# backbone.out_channels at out_indices, written out: torchvision rounds c * widen_factor to a
-# multiple of 8 but never below 90% of it (configs with Paddle's MobileNetV3 will replace these)
-neck_in_channels = [32, 88, 120]
 # ----------------------------------------------------------------------------
+
+# Derived as in the 0.35x config (Paddle's make_divisible; mmengine evaluates each file on its own)
+neck_in_channels = [max(8, int(c * widen_factor + 4) // 8 * 8) for c in (40, 112, 160)]
+neck_in_channels = [n + 8 if n < 0.9 * c * widen_factor else n
+                    for n, c in zip(neck_in_channels, (40, 112, 160))]
 
 model = dict(
     backbone=dict(
-        backbone, _delete_=True,
+        widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=backbone_checkpoint)
         if backbone_checkpoint else None),
     neck=dict(in_channels=neck_in_channels))

@@ -1,26 +1,37 @@
 _base_ = './deeplabv3plus_pplcnet_1x_os32_cityscapes.py'
-# DeepLabV3+ (OS32) with MobileNetV3-large-0.5x (torchvision's) on Cityscapes: the paper's
-# Table 5 baseline, 55.42 mIoU (PaddleSeg). Same head, data, batch and schedule as the PP-LCNet
-# rows (edit data_root etc. in the PP-LCNet-1x config or override here).
+# DeepLabV3+ (OS32) with MobileNetV3-large-0.5x on Cityscapes: the paper's Table 5 baseline,
+# 55.42 mIoU (PaddleSeg). The backbone is the Paddle suite's MobileNetV3 (PaddleSeg's
+# MobileNetV3_large_x0_5, = PaddleClas' without the classifier), not torchvision's. Same head,
+# data, batch and schedule as the PP-LCNet rows (edit data_root etc. in the PP-LCNet-1x config or
+# override here).
 
 # ==================== parameters that often need to be modified ====================
 widen_factor = 0.5  # MobileNetV3-large width multiplier
-low_level_channels = 16  # stride-4 output (24 x widen_factor, rounded to 8)
-aspp_in_channels = 80  # stride-32 output, the last inverted residual (160 x widen_factor)
-pretrained = None  # a checkpoint with backbone.features.* weights
+# ImageNet weights for the backbone, as PaddleSeg trains from them: PaddleClas'
+# MobileNetV3_large_x0_5_pretrained.pdparams (https://paddle-imagenet-models-name.bj.bcebos.com/
+# dygraph/legendary_models/MobileNetV3_large_x0_5_pretrained.pdparams) converted by
+# `pretrained_command`, which tools/train.py prints when the file is missing. From scratch
+# instead: --cfg-options model.backbone.init_cfg=None (or pretrained = None here).
+pretrained = 'checkpoints/mobilenetv3-large_0.5x_in1k_backbone.pth'
+pretrained_command = ('python tools/model_converters/paddle2mobilenetv3.py '
+                      f'MobileNetV3_large_x0_5_pretrained.pdparams {pretrained} --backbone-only')
 # ====================================================================================
-# The two channel counts are written out: torchvision rounds c * widen_factor to a multiple
-# of 8 but never below 90% of it (configs with Paddle's MobileNetV3 will replace these).
+# Derived: the head's inputs are the backbone's out_channels at out_indices (1, 4), 24 and 160
+# at width 1, scaled as Paddle's make_divisible(c * widen_factor, 8) does: to the nearest
+# multiple of 8 (at least 8), plus 8 when that falls below 90% of c * widen_factor.
+low_level_channels = max(8, int(24 * widen_factor + 4) // 8 * 8)  # stage 1 (stride 4)
+low_level_channels += 8 if low_level_channels < 0.9 * 24 * widen_factor else 0
+aspp_in_channels = max(8, int(160 * widen_factor + 4) // 8 * 8)  # stage 4 (stride 32)
+aspp_in_channels += 8 if aspp_in_channels < 0.9 * 160 * widen_factor else 0
 
 model = dict(
     backbone=dict(
         _delete_=True,
-        type='TorchvisionMobileNetV3',
+        type='PaddleMobileNetV3',
         arch='large',
         widen_factor=widen_factor,
         out_indices=(1, 4),  # stride 4 (low-level) and stride 32 (ASPP)
-    ),
-    decode_head=dict(in_channels=aspp_in_channels, c1_in_channels=low_level_channels))
-if pretrained is not None:  # replaces torchvision's own initialisation
-    model['backbone']['init_cfg'] = dict(
-        type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+        norm_cfg=_base_.norm_cfg,
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+        if pretrained else None),
+    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels)))

@@ -1,19 +1,27 @@
 _base_ = './deeplabv3plus_mobilenetv3-large_0.5x_os32_cityscapes.py'
-# DeepLabV3+ (OS32) with MobileNetV3-large-0.75x (torchvision's) on Cityscapes: the paper's
+# DeepLabV3+ (OS32) with MobileNetV3-large-0.75x (the Paddle suite's) on Cityscapes: the paper's
 # Table 5 baseline, 64.53 mIoU (PaddleSeg). Everything else as the 0.5x config.
 
 # ==================== parameters that often need to be modified ====================
 widen_factor = 0.75  # MobileNetV3-large width multiplier
-low_level_channels = 24  # stride-4 output (24 x widen_factor, rounded to 8)
-aspp_in_channels = 120  # stride-32 output, the last inverted residual (160 x widen_factor)
-pretrained = None  # a checkpoint with backbone.features.* weights
+# ImageNet weights for the backbone, as PaddleSeg trains from them: PaddleClas'
+# MobileNetV3_large_x0_75_pretrained.pdparams (https://paddle-imagenet-models-name.bj.bcebos.com/
+# dygraph/legendary_models/MobileNetV3_large_x0_75_pretrained.pdparams) converted by
+# `pretrained_command`, which tools/train.py prints when the file is missing. From scratch
+# instead: --cfg-options model.backbone.init_cfg=None (or pretrained = None here).
+pretrained = 'checkpoints/mobilenetv3-large_0.75x_in1k_backbone.pth'
+pretrained_command = ('python tools/model_converters/paddle2mobilenetv3.py '
+                      f'MobileNetV3_large_x0_75_pretrained.pdparams {pretrained} --backbone-only')
 # ====================================================================================
-# The two channel counts are written out: torchvision rounds c * widen_factor to a multiple
-# of 8 but never below 90% of it (configs with Paddle's MobileNetV3 will replace these).
+# Derived as in the 0.5x config (Paddle's make_divisible; mmengine evaluates each file on its own)
+low_level_channels = max(8, int(24 * widen_factor + 4) // 8 * 8)  # stage 1 (stride 4)
+low_level_channels += 8 if low_level_channels < 0.9 * 24 * widen_factor else 0
+aspp_in_channels = max(8, int(160 * widen_factor + 4) // 8 * 8)  # stage 4 (stride 32)
+aspp_in_channels += 8 if aspp_in_channels < 0.9 * 160 * widen_factor else 0
 
 model = dict(
-    backbone=dict(widen_factor=widen_factor),
-    decode_head=dict(in_channels=aspp_in_channels, c1_in_channels=low_level_channels))
-if pretrained is not None:  # replaces torchvision's own initialisation
-    model['backbone']['init_cfg'] = dict(
-        type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+    backbone=dict(
+        widen_factor=widen_factor,
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+        if pretrained else None),
+    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels)))

@@ -4,18 +4,22 @@ _base_ = './deeplabv3plus_pplcnet_1x_os32_cityscapes.py'
 
 # ==================== parameters that often need to be modified ====================
 widen_factor = 0.5  # PP-LCNet width multiplier
-# ImageNet weights for the backbone, converted with
-#   python tools/model_converters/paddle2pplcnet.py PPLCNet_x0_5_pretrained.pdparams \
-#       checkpoints/pplcnet_0.5x_backbone.pth --backbone-only
-pretrained = None  # 'checkpoints/pplcnet_0.5x_backbone.pth'
+# ImageNet weights for the backbone, as PaddleSeg trains from them: PaddleClas'
+# PPLCNet_x0_5_pretrained.pdparams (https://paddle-imagenet-models-name.bj.bcebos.com/dygraph/
+# legendary_models/PPLCNet_x0_5_pretrained.pdparams) converted by `pretrained_command`, which
+# tools/train.py prints when the file is missing. From scratch instead:
+# --cfg-options model.backbone.init_cfg=None (or pretrained = None here).
+pretrained = 'checkpoints/pplcnet_0.5x_in1k_backbone.pth'
+pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
+                      f'PPLCNet_x0_5_pretrained.pdparams {pretrained} --backbone-only')
 # ====================================================================================
 # Derived as in the 1x config (mmengine evaluates each config file on its own).
 low_level_channels = int(64 * widen_factor)  # blocks3 (stride 4)
 aspp_in_channels = int(512 * widen_factor)  # blocks6 (stride 32)
 
 model = dict(
-    backbone=dict(widen_factor=widen_factor),
-    decode_head=dict(in_channels=aspp_in_channels, c1_in_channels=low_level_channels))
-if pretrained is not None:  # replaces the backbone's default (Kaiming) initialisation
-    model['backbone']['init_cfg'] = dict(
-        type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+    backbone=dict(
+        widen_factor=widen_factor,
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+        if pretrained else None),
+    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels)))

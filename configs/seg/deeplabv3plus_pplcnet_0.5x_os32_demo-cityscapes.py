@@ -28,7 +28,10 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
-model = dict(data_preprocessor=dict(size=crop_size))
+# from scratch: no ImageNet weights (the base config loads them by default)
+pretrained = None
+pretrained_command = None
+model = dict(data_preprocessor=dict(size=crop_size), backbone=dict(init_cfg=None))
 train_dataloader = dict(
     batch_size=train_batch_size_per_gpu,
     num_workers=train_num_workers,

@@ -14,10 +14,14 @@ train_num_workers = 4
 base_lr = 0.01  # for a total batch of 32
 max_iters = 80000
 val_interval = 8000
-# ImageNet weights for the backbone, converted with
-#   python tools/model_converters/paddle2pplcnet.py PPLCNet_x1_0_pretrained.pdparams \
-#       checkpoints/pplcnet_1x_backbone.pth --backbone-only
-pretrained = None  # 'checkpoints/pplcnet_1x_backbone.pth'
+# ImageNet weights for the backbone, as PaddleSeg trains from them: PaddleClas'
+# PPLCNet_x1_0_pretrained.pdparams (https://paddle-imagenet-models-name.bj.bcebos.com/dygraph/
+# legendary_models/PPLCNet_x1_0_pretrained.pdparams) converted by `pretrained_command`, which
+# tools/train.py prints when the file is missing. From scratch instead:
+# --cfg-options model.backbone.init_cfg=None (or pretrained = None here).
+pretrained = 'checkpoints/pplcnet_1x_in1k_backbone.pth'
+pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
+                      f'PPLCNet_x1_0_pretrained.pdparams {pretrained} --backbone-only')
 # ====================================================================================
 # Derived from the parameters above (a config inheriting this one that changes a parameter
 # recomputes what depends on it: mmengine evaluates each config file on its own). The head's
@@ -29,11 +33,12 @@ aspp_in_channels = int(512 * widen_factor)  # blocks6 (stride 32)
 crop_size = (512, 1024)
 model = dict(
     data_preprocessor=dict(size=crop_size),  # pad training crops (and smaller images) to it
-    backbone=dict(widen_factor=widen_factor),
-    decode_head=dict(in_channels=aspp_in_channels, c1_in_channels=low_level_channels))
-if pretrained is not None:  # replaces the backbone's default (Kaiming) initialisation
-    model['backbone']['init_cfg'] = dict(
-        type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+    backbone=dict(
+        widen_factor=widen_factor,
+        # None: the layers' own initialisation (Kaiming-normal convs, unit BN), from scratch
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+        if pretrained else None),
+    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels)))
 train_dataloader = dict(
     batch_size=train_batch_size_per_gpu,
     num_workers=train_num_workers,

@@ -9,7 +9,9 @@ What the tools set up for their own run, without changing mmengine for other cod
   config's ``sync_bn`` becomes :class:`CPUSyncBatchNorm` (torch's ``SyncBatchNorm`` is GPU-only),
   so N processes train the model that one process trains with the same total batch;
 - a checkpoint that is refused, unreadable, does not fit the model (unless the config says
-  ``partial_load = True``) or cannot be written ends the tool with one line.
+  ``partial_load = True``) or cannot be written ends the tool with one line;
+- a missing ``init_cfg=Pretrained`` file ends training at once with the command that makes it
+  and the ``--cfg-options`` that trains from scratch (:mod:`.pretrained_files`).
 """
 import contextlib
 import datetime
@@ -26,6 +28,7 @@ from ..engine import CheckpointSaveError, convert_to_cpu_sync_bn
 from .checkpoint_fit import (CheckpointMismatchError, check_checkpoint_fits, checkpoint_to_check,
                              pretrained_inits)
 from .config_checks import unknown_argument_message
+from .pretrained_files import missing_pretrained_message
 from .runner_args import (ToolError, apply_test_args, apply_train_args, load_config,
                           test_arg_parser, train_arg_parser)
 
@@ -97,6 +100,9 @@ def run_train(argv: Optional[Sequence[str]] = None) -> Runner:
     """Parse tools/train.py's arguments, then train; returns the finished Runner."""
     args = train_arg_parser().parse_args(argv)
     cfg = apply_train_args(load_config(args.config, args.cfg_options), args)
+    missing = missing_pretrained_message(cfg, args.config)  # before any build or data loading
+    if missing:
+        raise ToolError(missing)
     use_atomic_checkpoints(cfg)
     with one_line_errors(args.config):
         runner = _build_runner(cfg, args.config, training=True)

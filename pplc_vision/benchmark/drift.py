@@ -14,7 +14,8 @@ class OutputDrift:
     """How far an engine's outputs are from a reference (PyTorch fp32) on the same images."""
     relative_error: float  # max |out - ref| / max |ref|, the worst over all outputs
     max_abs_error: float  # the largest output (logit) error
-    top1_agreement: Optional[float]  # fraction of images with the same argmax (classifiers)
+    # fraction of images (classifiers) or pixels (segmenters) with the same argmax
+    top1_agreement: Optional[float]
     images: int
 
 
@@ -44,7 +45,7 @@ def measure_drift(reference: Sequence[np.ndarray], outputs: Sequence[np.ndarray]
         rel = max(rel, diff / max(float(np.abs(ref).max()), 1e-12))
         worst = max(worst, diff)
     top1 = None
-    if len(reference) == 1 and reference[0].ndim == 2:
+    if len(reference) == 1 and reference[0].ndim in (2, 4):  # class scores or per-pixel ones
         top1 = float((reference[0].argmax(1) == outputs[0].argmax(1)).mean())
     return OutputDrift(relative_error=rel, max_abs_error=worst, top1_agreement=top1,
                        images=len(reference[0]))

@@ -68,6 +68,31 @@ def render_paddle(comparison: Dict[str, Any]) -> str:
     return '\n'.join(lines)
 
 
+def render_paddleseg(comparison: Dict[str, Any]) -> str:
+    """The PaddleSeg (Paddle Inference) comparison of the Table 5 segmenters as markdown."""
+    h, w = comparison['input_hw']
+    lines = [f"### DeepLabV3+ (Table 5): PaddleSeg on Paddle Inference + oneDNN against our "
+             f"deployment ({h}x{w})", '',
+             environment_line(comparison['environment'], comparison['threads']) +
+             ' Same weights on both sides (PaddleSeg DeepLabV3P, BN statistics from real images, '
+             'converted by `paddleseg2mmseg`); the network alone (stride-4 logits).', '',
+             '| model | params ours / PaddleSeg | engine | precision | median (ms) | p90 | '
+             'speed-up over Paddle | rel. error vs PyTorch fp32 | pixel agreement |',
+             '|---|---|---|---|---|---|---|---|---|']
+    for row in comparison['rows']:
+        for key, r in row['results'].items():
+            d = r.get('drift_vs_pytorch_fp32', {})
+            agree = d.get('top1_agreement')
+            ms = r['latency_ms']
+            lines.append(
+                f"| {row['name']} | {row['params'] / 1e6:.3f}M / {row['paddle_params'] / 1e6:.3f}M "
+                f"| {key.rsplit(':', 1)[0]} | {r['precision']} | {ms['median']:.1f} | "
+                f"{ms['p90']:.1f} | {row['speedup_vs_paddle'][key]:.2f}x | "
+                f"{d.get('relative_error', 0):.1e} | "
+                f"{'-' if agree is None else f'{100 * agree:.2f}%'} |")
+    return '\n'.join(lines)
+
+
 def render_complexity(rows: Sequence[ComplexityRow], input_hw: Tuple[int, int] = (224, 224)
                       ) -> str:
     """A markdown table: paper vs measured params and MACs."""

@@ -1,9 +1,9 @@
 """The network a paper row names, built from the library it comes from (random weights).
 
-Builders: ``pplcnet:<scale>`` (our classifier), ``torchvision:<fn>:<width>``,
-``shufflenetv2:<stage channels>`` (torchvision's class with the paper's widths),
-``timm:<name>``, ``timm-mobilenetv3:<variant>:<width>`` and ``config:<path>`` (a config of this
-repository, resolved under ``root``).
+Builders: ``pplcnet:<scale>`` (our classifier), ``paddle-mobilenetv3:<arch>:<width>`` (our
+classifier equal to PaddleClas' MobileNetV3, the paper's baseline), ``torchvision:<fn>:<width>``,
+``shufflenetv2:<stage channels>`` (torchvision's class with the paper's widths), ``timm:<name>``
+and ``config:<path>`` (a config of this repository, resolved under ``root``).
 """
 import os
 
@@ -12,7 +12,7 @@ from torch import nn
 from torchvision.models.shufflenetv2 import ShuffleNetV2
 
 from ..apis import build_model_from_config, load_config
-from ..converters import build_pplcnet_classifier
+from ..converters import build_mobilenet_v3_classifier, build_pplcnet_classifier
 
 SHUFFLENETV2_REPEATS = [4, 8, 4]
 
@@ -28,12 +28,9 @@ def build_row_model(build: str, root: str = '.') -> nn.Module:
         model = getattr(tvm, fn)(width_mult=float(width))
     elif kind == 'shufflenetv2':
         model = ShuffleNetV2(SHUFFLENETV2_REPEATS, [int(c) for c in spec.split(',')])
-    elif kind == 'timm-mobilenetv3':
-        # optional dependency: timm builds only Table 3's baselines and the survey's.
-        # timm's MobileNetV3 keeps the 1280-channel head at every width, as Paddle's does
-        from timm.models.mobilenetv3 import _gen_mobilenet_v3
-        variant, width = spec.split(':')
-        model = _gen_mobilenet_v3(variant, float(width), pretrained=False)
+    elif kind == 'paddle-mobilenetv3':
+        arch, width = spec.split(':')
+        model = build_mobilenet_v3_classifier(arch, float(width))
     elif kind == 'timm':
         import timm  # optional dependency: only Table 3's and the survey's baselines need it
         model = timm.create_model(spec, pretrained=False)

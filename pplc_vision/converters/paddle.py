@@ -13,7 +13,7 @@ import collections
 import pickle
 import re
 from collections import OrderedDict
-from typing import Any, Mapping, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 import numpy as np
 import torch
@@ -74,6 +74,35 @@ def load_paddle_params(path: str) -> Mapping[str, Any]:
     return params
 
 
+def pplcnet_backbone_key(name: str) -> Optional[str]:
+    """Our ``PPLCNet`` state-dict name for a PaddleClas ``PPLCNet`` feature-backbone parameter.
+
+    ``name`` has no prefix (``'blocks3.0.dw_conv.bn._mean'`` -> ``'blocks3.0.dw_conv.bn.
+    running_mean'``, ``'blocks6.0.se.conv1.weight'`` -> ``'blocks6.0.se.conv1.conv.weight'``);
+    None for anything else (the classifier's ``last_conv``/``fc``, unknown names).
+    """
+    if m := _CONV_BN.match(name):
+        module, leaf = m.groups()
+        if leaf.startswith('bn.'):
+            if leaf[3:] not in _BN_NAMES:
+                return None
+            leaf = 'bn.' + _BN_NAMES[leaf[3:]]
+        return f'{module}.{leaf}'
+    if m := _SE.match(name):
+        module, conv, leaf = m.groups()
+        return f'{module}.{conv}.conv.{leaf}'
+    return None
+
+
+def paddle_tensor(name: str, value: Any, source: str) -> torch.Tensor:
+    """A ``.pdparams`` entry as a torch tensor; :class:`ConversionError` when it is no array."""
+    try:
+        return torch.from_numpy(np.ascontiguousarray(np.asarray(value)))
+    except (TypeError, ValueError):
+        raise ConversionError(f'{source}: {name} is not an array '
+                              f'({type(value).__name__})') from None
+
+
 def convert_paddle_pplcnet(params: Mapping[str, Any], dropout_rate: float = 0.2,
                            source: str = 'checkpoint') -> StateDict:
     """Map PaddleClas ``PPLCNet`` parameter names and layouts to ``ImageClassifier`` keys."""
@@ -82,23 +111,9 @@ def convert_paddle_pplcnet(params: Mapping[str, Any], dropout_rate: float = 0.2,
     for name, value in params.items():
         if name.startswith('StructuredToParameterName'):
             continue  # name table of old Paddle formats, not a weight
-        try:
-            tensor = torch.from_numpy(np.ascontiguousarray(np.asarray(value)))
-        except (TypeError, ValueError):
-            raise ConversionError(f'{source}: {name} is not an array '
-                                  f'({type(value).__name__})') from None
-        if m := _CONV_BN.match(name):
-            module, leaf = m.groups()
-            if leaf.startswith('bn.'):
-                bn_name = leaf[3:]
-                if bn_name not in _BN_NAMES:
-                    unknown.append(name)
-                    continue
-                leaf = 'bn.' + _BN_NAMES[bn_name]
-            out[f'backbone.{module}.{leaf}'] = tensor
-        elif m := _SE.match(name):
-            module, conv, leaf = m.groups()
-            out[f'backbone.{module}.{conv}.conv.{leaf}'] = tensor
+        tensor = paddle_tensor(name, value, source)
+        if (key := pplcnet_backbone_key(name)) is not None:
+            out[f'backbone.{key}'] = tensor
         elif name == 'last_conv.weight':
             out['head.last_conv.weight'] = tensor
         elif name == 'fc.weight':

@@ -99,9 +99,9 @@ def test_training_mode_is_refused():
 
 @pytest.mark.parametrize('config,folded', [
     ('configs/det/picodet_pplcnet_0.5x_coco.py', 39),  # PP-LCNet + PicoDet's ConvModules
-    ('configs/det/picodet_mobilenetv3-large_0.35x_coco.py', 57),  # torchvision MobileNetV3
+    ('configs/det/picodet_mobilenetv3-large_0.35x_coco.py', 58),  # Paddle MobileNetV3
     ('configs/det/picodet_mobileone_s1_coco.py', 12),  # MobileOne: merged first, then neck/head
-    ('configs/seg/deeplabv3plus_mobilenetv3-large_0.5x_os32_cityscapes.py', 59),
+    ('configs/seg/deeplabv3plus_mobilenetv3-large_0.5x_os32_cityscapes.py', 60),
 ])
 def test_config_models_fold_every_batchnorm_as_mmcv_does(config, folded):
     """Every BatchNorm of the package's detectors and segmenters folds, exactly, and the pairs

@@ -159,3 +159,31 @@ param_scheduler = [dict(_base_.lr_warmup, end=warmup_iters),
     base = Config.fromfile(str(DET_CONFIGS / 'picodet_pplcnet_1x_coco.py')).param_scheduler
     assert warmup == dict(base[0], end=30)
     assert cosine == dict(base[1], T_max=50, end=50)
+
+
+@pytest.mark.parametrize('name, neck_in_channels', [
+    ('picodet_mobilenetv3-large_0.35x_coco.py', [16, 40, 56]),
+    ('picodet_mobilenetv3-large_0.75x_coco.py', [32, 88, 120]),
+    ('picodet_pplcnet_1x_coco.py', [128, 256, 512]),
+])
+def test_backbone_weight_decay_as_paddledetection(load_cfg, name, neck_in_channels):
+    """Table 4's MobileNetV3 is the Paddle suite's, trained without weight decay on any of its
+    parameters (PaddleDetection's conv_decay = norm_decay = 0); PP-LCNet's convs keep the
+    recipe's 4e-5. Neck and head: 4e-5 on conv weights, none on BN."""
+    cfg = load_cfg(name)
+    if 'mobilenetv3' in name:
+        assert (cfg.model.backbone.type, cfg.model.backbone.arch,
+                tuple(cfg.model.backbone.out_indices)) == ('PaddleMobileNetV3', 'large', (2, 3, 4))
+    assert cfg.model.neck.in_channels == neck_in_channels
+    model = MODELS.build(cfg.model)
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    decay = {id(p): g['weight_decay'] for g in optim.optimizer.param_groups for p in g['params']}
+    mobilenet = 'mobilenetv3' in name
+    for key, p in model.named_parameters():
+        if key.startswith('backbone.') and mobilenet:
+            assert decay[id(p)] == 0.0, key
+        elif p.dim() == 4:  # conv weights
+            assert decay[id(p)] == 4e-5, key
+    for key, module in model.named_modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            assert decay[id(module.weight)] == decay[id(module.bias)] == 0.0, key

@@ -32,7 +32,7 @@ def _without(cfg: Config, *paths: str) -> dict:
 
 @pytest.mark.parametrize('config, changed', [
     (DET_CONFIG, ('backbone', 'neck.in_channels')),
-    (SEG_CONFIG, ('backbone', 'decode_head.in_channels', 'decode_head.c1_in_channels')),
+    (SEG_CONFIG, ('backbone', 'decode_head.in_channels')),
 ], ids=['picodet', 'deeplabv3plus'])
 def test_only_the_backbone_differs_from_the_pplcnet_config(config, changed):
     ours, parent = Config.fromfile(str(config)), Config.fromfile(str(PARENTS[config]))
@@ -66,7 +66,7 @@ def test_segmenter_builds_with_matching_channels(load_mobileone_config, type_nam
         low, deep = model.extract_feat(x)
         logits = model.encode_decode(x, [dict(img_shape=(128, 256))])
     head = cfg.model.decode_head
-    assert (low.shape[1], deep.shape[1]) == (head.c1_in_channels, head.in_channels)
+    assert (low.shape[1], deep.shape[1]) == tuple(head.in_channels)
     assert low.shape[2:] == (32, 64) and deep.shape[2:] == (4, 8)  # strides 4 and 32
     assert logits.shape == (1, 19, 128, 256)
 

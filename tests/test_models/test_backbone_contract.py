@@ -8,15 +8,17 @@ import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from pplc_vision.models import MobileOne, PPLCNet, TorchvisionMobileNetV3
+from pplc_vision.models import MobileOne, PaddleMobileNetV3, PPLCNet, TorchvisionMobileNetV3
 
 BUILDERS: Dict[str, Callable[..., nn.Module]] = {
     'PPLCNet': lambda **kwargs: PPLCNet(widen_factor=0.25, **kwargs),
     'TorchvisionMobileNetV3': lambda **kwargs: TorchvisionMobileNetV3('large', 0.35, **kwargs),
     'MobileOne': lambda **kwargs: MobileOne('s0', **kwargs),
+    # small: its stage 0 is the stem alone
+    'PaddleMobileNetV3': lambda **kwargs: PaddleMobileNetV3('small', 0.35, **kwargs),
 }
 CLASSES = {'PPLCNet': PPLCNet, 'TorchvisionMobileNetV3': TorchvisionMobileNetV3,
-           'MobileOne': MobileOne}
+           'MobileOne': MobileOne, 'PaddleMobileNetV3': PaddleMobileNetV3}
 SIZE = 64
 backbones = pytest.mark.parametrize('name', sorted(BUILDERS))
 

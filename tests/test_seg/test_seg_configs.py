@@ -1,5 +1,6 @@
-"""The Table 5 configs: they build, have the paper's recipe, the right strides, and train;
-derived numbers (channels, schedule length) follow the parameter block."""
+"""The Table 5 configs: they build PaddleSeg's DeepLabV3P (head, Paddle backbones, sizes), have
+the paper's recipe (plus PaddleSeg's colour distortion), the right strides, and train; derived
+numbers (channels, schedule length) follow the parameter block."""
 import math
 
 import pytest
@@ -19,8 +20,8 @@ def test_config_builds_with_strides_and_logits(name):
     model = build_model_from_config(cfg)
     head = cfg.model.decode_head
     assert model.backbone.out_indices == (1, 4)
-    assert [model.backbone.out_channels[i] for i in (1, 4)] == \
-        [head.c1_in_channels, head.in_channels]
+    assert [model.backbone.out_channels[i] for i in (1, 4)] == list(head.in_channels)
+    assert tuple(head.in_index) == (0, 1)
     x = torch.randn(1, 3, 128, 256)
     with torch.no_grad():
         low, deep = model.extract_feat(x)
@@ -45,9 +46,16 @@ def test_config_has_the_paper_recipe(name):
     assert pipeline['RandomFlip']['prob'] == 0.5
     assert [s[0] / 2048 for s in pipeline['RandomChoiceResize']['scales']] == \
         [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
+    assert pipeline['PaddleSegRandomDistort'] == dict(
+        type='PaddleSegRandomDistort', brightness_range=0.4, contrast_range=0.4,
+        saturation_range=0.4)  # PaddleSeg's cityscapes.yml; hue etc. at RandomDistort's defaults
+    assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline][-3:] == \
+        ['RandomFlip', 'PaddleSegRandomDistort', 'PackSegInputs']
     head = cfg.model.decode_head
+    assert head.type == 'PaddleSegDeepLabV3PlusHead'
     assert (head.channels, head.c1_channels, head.dropout_ratio, head.num_classes,
-            head.align_corners) == (256, 48, 0.1, 19, False)
+            head.align_corners, tuple(head.dilations)) == (256, 48, 0.1, 19, False, (1, 6, 12, 18))
+    assert head.loss_decode.avg_non_ignore and head.ignore_index == 255
     assert cfg.model.get('auxiliary_head') is None
     assert cfg.model.data_preprocessor.mean == cfg.model.data_preprocessor.std == [127.5] * 3
     assert cfg.model.backbone.get('norm_cfg', dict(type='BN'))['type'] == 'BN'
@@ -56,7 +64,8 @@ def test_config_has_the_paper_recipe(name):
 
 @pytest.mark.parametrize('name', SEG_CONFIGS)
 def test_one_training_step_on_cpu(name, tiny_cityscapes, tmp_path):
-    cfg = small_training_config(load_seg_config(name), tiny_cityscapes, tmp_path / 'work')
+    cfg = small_training_config(load_seg_config(name, from_scratch=True), tiny_cityscapes,
+                                tmp_path / 'work')
     loss, changed = train_and_diff(cfg)
     assert math.isfinite(loss) and loss > 0
     assert any(k.startswith('backbone.') for k in changed)
@@ -75,8 +84,43 @@ def test_parameter_block_edits_reach_the_model(tmp_path):
     """Editing the 1x config's width and length changes what is derived from them."""
     cfg = edited_config(REPO / 'configs' / 'seg' / 'deeplabv3plus_pplcnet_1x_os32_cityscapes.py',
                         tmp_path, widen_factor='0.75', max_iters='1000')
-    head = cfg.model.decode_head
-    assert (head.c1_in_channels, head.in_channels) == (48, 384)
+    assert tuple(cfg.model.decode_head.in_channels) == (48, 384)
     model = build_model_from_config(cfg)
     assert [model.backbone.out_channels[i] for i in (1, 4)] == [48, 384]
     assert cfg.param_scheduler[0].end == cfg.train_cfg.max_iters == 1000
+
+
+@pytest.mark.parametrize('name, backbone, channels', [
+    ('deeplabv3plus_pplcnet_0.5x_os32_cityscapes.py', 'PPLCNet', (32, 256)),
+    ('deeplabv3plus_pplcnet_1x_os32_cityscapes.py', 'PPLCNet', (64, 512)),
+    ('deeplabv3plus_mobilenetv3-large_0.5x_os32_cityscapes.py', 'PaddleMobileNetV3', (16, 80)),
+    ('deeplabv3plus_mobilenetv3-large_0.75x_os32_cityscapes.py', 'PaddleMobileNetV3', (24, 120)),
+])
+def test_backbones_and_head_inputs(name, backbone, channels):
+    """PaddleSeg's backbones: PP-LCNet and the Paddle suite's MobileNetV3-large (stride 4 and 32
+    outputs, PAPER.md: x0.5 16 and 80, x0.75 24 and 120)."""
+    cfg = load_seg_config(name)
+    assert cfg.model.backbone.type == backbone
+    assert tuple(cfg.model.decode_head.in_channels) == channels
+    if backbone == 'PaddleMobileNetV3':
+        assert (cfg.model.backbone.arch, tuple(cfg.model.backbone.out_indices)) == ('large', (1, 4))
+
+
+def test_mobilenetv3_segmenter_has_paddleseg_size():
+    """PaddleSeg 2.8.0's DeepLabV3P(MobileNetV3_large_x0_5(), backbone_indices=(0, 3)) has
+    1,333,385 trainable parameters and 1,350,585 with the BN statistics (Paddle's parameters,
+    PAPER.md's 1.35M); mmseg's DepthwiseSeparableASPPHead alone would add 2.6M."""
+    model = build_model_from_config(
+        load_seg_config('deeplabv3plus_mobilenetv3-large_0.5x_os32_cityscapes.py'))
+    trainable = sum(p.numel() for p in model.parameters())
+    statistics = sum(v.numel() for k, v in model.state_dict().items()
+                     if k.endswith(('running_mean', 'running_var')))
+    assert (trainable, trainable + statistics) == (1333385, 1350585)
+
+
+def test_halved_rates_variant_differs_in_rates_only():
+    variant = load_seg_config('deeplabv3plus_pplcnet_1x_os32-rates1369_cityscapes.py')
+    base = load_seg_config('deeplabv3plus_pplcnet_1x_os32_cityscapes.py')
+    assert tuple(variant.model.decode_head.dilations) == (1, 3, 6, 9)
+    variant.model.decode_head.dilations = base.model.decode_head.dilations
+    assert variant.to_dict() == base.to_dict()

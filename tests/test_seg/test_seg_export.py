@@ -15,7 +15,7 @@ import onnxruntime  # noqa: F401,E402  (a declared deploy dependency)
 def segmentor():
     torch.manual_seed(0)
     model = build_model_from_config(
-        load_seg_config('deeplabv3plus_pplcnet_0.5x_os32_cityscapes.py'))
+        load_seg_config('deeplabv3plus_pplcnet_0.5x_os32_cityscapes.py', from_scratch=True))
     model.init_weights()
     # non-trivial BN statistics, so that the parity covers the folded normalisations
     for m in model.modules():

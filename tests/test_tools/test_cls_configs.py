@@ -32,7 +32,7 @@ def test_config_builds_and_classifies(path):
     assert cfg.default_scope == 'mmpretrain'
     assert cfg.custom_imports == dict(imports=['pplc_vision'], allow_failed_imports=False)
     model = build_model_from_config(cfg)
-    if cfg.model.backbone.type == 'PPLCNet':
+    if cfg.model.backbone.type in ('PPLCNet', 'PaddleMobileNetV3'):
         assert model.head.in_channels == model.backbone.out_channels[-1]
     num_classes = cfg.model.head.num_classes
     with torch.no_grad():
@@ -65,6 +65,48 @@ def test_in1k_recipe(scale):
     assert test_types == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']
     assert cfg.train_dataloader.dataset.type == cfg.test_dataloader.dataset.type == \
         'CheckedImageNet'
+
+
+# PaddleClas ppcls/configs/ImageNet/MobileNetV3/MobileNetV3_<arch>_x<w>.yaml: (total batch, lr,
+# L2 coeff, AutoAugment); total batch = PaddleClas' 4 GPUs x its batch_size
+MOBILENETV3_RECIPES = {
+    'large_0.35x': (2048, 1.3, 2e-5, False), 'large_0.5x': (2048, 1.3, 2e-5, False),
+    'large_0.75x': (2048, 1.3, 2e-5, False), 'large_1x': (1024, 0.65, 2e-5, True),
+    'small_0.35x': (2048, 1.3, 1e-5, False), 'small_1.25x': (2048, 1.3, 2e-5, False),
+}
+
+
+@pytest.mark.parametrize('name', sorted(MOBILENETV3_RECIPES))
+def test_mobilenetv3_in1k_recipe(name):
+    from pplc_vision.converters import build_mobilenet_v3_classifier
+    from pplc_vision.converters.checkpoint import state_dict_mismatch
+    path = osp.join(ROOT, 'configs', 'cls', f'mobilenetv3-{name}_in1k.py')
+    cfg = load_config(path)
+    arch, width = name[:-1].split('_')
+    backbone = cfg.model.backbone
+    assert (backbone.type, backbone.arch, backbone.widen_factor, backbone.with_last_conv) == (
+        'PaddleMobileNetV3', arch, float(width), True)
+    # the model is the converter's (so load_from takes converted PaddleClas weights)
+    converted = build_mobilenet_v3_classifier(arch, float(width))
+    assert state_dict_mismatch(converted.state_dict(), build_model_from_config(cfg)) == []
+    head = cfg.model.head
+    assert (head.mid_channels, head.last_conv_bias, head.dropout_rate) == (1280, False, 0.2)
+    batch, lr, weight_decay, autoaugment = MOBILENETV3_RECIPES[name]
+    assert cfg.train_dataloader.batch_size * 8 == cfg.auto_scale_lr.base_batch_size == batch
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == ('SGD', lr, 0.9, weight_decay)
+    assert cfg.optim_wrapper.paramwise_cfg.norm_decay_mult == 0.0
+    assert cfg.train_cfg.max_epochs == 360
+    assert cfg.model.head.loss == dict(type='LabelSmoothLoss', label_smooth_val=0.1,
+                                       mode='original')
+    train_types = [t.type for t in cfg.train_dataloader.dataset.pipeline]
+    assert train_types[1:3] == ['RandomResizedCrop', 'RandomFlip']
+    assert ('AutoAugment' in train_types) == autoaugment
+    with open(path) as f:
+        block = f.read().split('parameters that often need to be modified')[1].split('\n# ====')[0]
+    for var in ('arch', 'widen_factor', 'train_batch_size_per_gpu', 'base_lr', 'weight_decay',
+                'load_from'):
+        assert re.search(rf'^{var} = ', block, re.M), (name, var)
 
 
 def test_leaf_configs_start_with_parameter_block():

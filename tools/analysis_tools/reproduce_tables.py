@@ -2,15 +2,16 @@
 comparison) on this machine, and write them into docs/benchmarks.md.
 
 Usage:
-    python tools/analysis_tools/reproduce_tables.py [--tables paddle table2 table3 table4 table5]
+    python tools/analysis_tools/reproduce_tables.py [--tables paddle paddleseg table2 ... table5]
         [--engines pytorch:fp32 openvino:fp32 openvino:bf16 openvino:int8] [--threads 2]
         [--warmup 30] [--iters 200] [--calib-images 32] [--seg-calib-images 8]
         [--drift-images 8] [--doc docs/benchmarks.md] [--json OUT]
 
 Each table's rows are measured in one run (params, MACs, latency per engine and precision) and
 printed beside the paper's values and latency ratios. "paddle" times PaddleClas' PPLCNet_x1_0
-on Paddle Inference + oneDNN against our engines with the same weights (skipped with a message
-when paddlepaddle is not installed).
+on Paddle Inference + oneDNN against our engines with the same weights, "paddleseg" PaddleSeg's
+DeepLabV3P (PP-LCNet-1x, MobileNetV3-large-0.75x) at 1024x2048 likewise (each skipped with a
+message when paddlepaddle, paddleclas or paddleseg is not installed).
 """
 import argparse
 import os
@@ -21,8 +22,10 @@ try:  # Paddle must be imported before torch: the other order slows Paddle Infer
 except ImportError:
     pass
 
-from pplc_vision.benchmark.markdown import render_paddle, render_table, update_markdown_section
+from pplc_vision.benchmark.markdown import (render_paddle, render_paddleseg, render_table,
+                                            update_markdown_section)
 from pplc_vision.benchmark.paddle_compare import paddle_comparison
+from pplc_vision.benchmark.paddleseg_compare import paddleseg_comparison
 from pplc_vision.benchmark.paper_data import TABLES
 from pplc_vision.benchmark.report import write_json
 from pplc_vision.benchmark.table_build import measure_table, parse_engine_specs
@@ -36,8 +39,8 @@ DEFAULT_ENGINES = ('pytorch:fp32', 'onnxruntime:fp32', 'openvino:fp32', 'openvin
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--tables', nargs='+',
-                        default=['paddle', 'table2', 'table3', 'table4', 'table5'],
-                        choices=sorted(TABLES) + ['paddle'])
+                        default=['paddle', 'paddleseg', 'table2', 'table3', 'table4', 'table5'],
+                        choices=sorted(TABLES) + ['paddle', 'paddleseg'])
     parser.add_argument('--engines', nargs='+', default=list(DEFAULT_ENGINES),
                         help='ENGINE:PRECISION specs (default: %(default)s)')
     parser.add_argument('--rows', nargs='+', help='only these row names')
@@ -49,6 +52,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--seg-calib-images', type=int, default=8,
                         help='Table 5 calibration crops (NNCF bias correction at 1024x2048 '
                         'takes about 10 s per image)')
+    parser.add_argument('--paddleseg-shape', type=int, nargs=2, default=[1024, 2048],
+                        metavar=('H', 'W'), help='input of the paddleseg comparison')
     parser.add_argument('--calib-dir', help='real images (default: scikit-image photos)')
     parser.add_argument('--calib-images', type=int, default=32,
                         help='real-image crops for BN statistics and int8 calibration')
@@ -78,6 +83,17 @@ def main(argv=None) -> int:
                 print(f'paddle comparison skipped: {e}', file=sys.stderr)
                 continue
             text = render_paddle(result)
+        elif key == 'paddleseg':
+            try:
+                result = paddleseg_comparison(
+                    [e for e in engines if e[1] != 'int8'], args.threads, args.seg_warmup,
+                    args.seg_iters, tuple(args.paddleseg_shape),
+                    calib_images=args.seg_calib_images, calib_dir=args.calib_dir, root=ROOT,
+                    log=log)
+            except EngineNotInstalled as e:
+                print(f'paddleseg comparison skipped: {e}', file=sys.stderr)
+                continue
+            text = render_paddleseg(result)
         else:
             slow = key == 'table5'  # 1024x2048 segmenters: about a second per run
             result = measure_table(

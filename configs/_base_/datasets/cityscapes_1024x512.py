@@ -1,5 +1,7 @@
 # Cityscapes (fine annotations), paper section 4.4: random scale from {0.5, 0.75, ..., 2.0},
-# random crop 1024x512, random horizontal flip; validation on the full 2048x1024 images.
+# random crop 1024x512, random horizontal flip; validation on the full 2048x1024 images. Training
+# also distorts colours as PaddleSeg's Cityscapes base config (configs/_base_/cityscapes.yml)
+# does, which the paper's recipe does not list but its code ran.
 # Layout (see data/cityscapes.md): data/cityscapes/leftImg8bit/{train,val}/<city>/*_leftImg8bit.png
 # and gtFine/{train,val}/<city>/*_gtFine_labelTrainIds.png (tools/dataset_converters/cityscapes.py).
 dataset_type = 'CityscapesLayoutDataset'  # mmseg's CityscapesDataset + clear layout/label errors
@@ -18,6 +20,10 @@ train_pipeline = [
          keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size),  # smaller images are padded by the preprocessor
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    # PaddleSeg's RandomDistort (brightness, contrast, saturation factors in 0.6..1.4 and a hue
+    # shift, each with probability 0.5, in random order); not mmseg's PhotoMetricDistortion
+    dict(type='PaddleSegRandomDistort', brightness_range=0.4, contrast_range=0.4,
+         saturation_range=0.4),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [

@@ -1,9 +1,13 @@
-# DeepLabV3+ at output stride 32 (paper section 4.4, Table 5): mmseg's EncoderDecoder with its
-# DepthwiseSeparableASPPHead. The backbone is not dilated (PaddleSeg's PP-LCNet has no dilation):
-# the ASPP runs on the stride-32 stage (blocks6) and the decoder takes the low-level feature
-# from the stride-4 stage (blocks3). Leaf configs set the backbone's widen_factor and recompute
-# the head's two input channels from it (PP-LCNet's make_divisible(c * widen_factor, 8), which
-# int() gives exactly for the widths 0.25 to 2.5 except 0.35).
+# DeepLabV3+ at output stride 32 (paper section 4.4, Table 5) as the paper's code builds it:
+# PaddleSeg's DeepLabV3P (paddleseg/models/deeplab.py, PAPER.md "Table 5"), i.e. mmseg's
+# EncoderDecoder with PaddleSegDeepLabV3PlusHead, PaddleSeg's DeepLabV3PHead (mmseg's
+# DepthwiseSeparableASPPHead is a larger head: a 3x3 bottleneck after the ASPP concat, ReLU after
+# each depthwise conv, dropout before the classifier). The backbone is not dilated (PaddleSeg's
+# PP-LCNet has no dilation): the ASPP runs on the stride-32 stage (blocks6) and the decoder takes
+# the low-level feature from the stride-4 stage (blocks3). Leaf configs set the backbone's
+# widen_factor and recompute the head's two input channels from it (PP-LCNet's
+# make_divisible(c * widen_factor, 8), which int() gives exactly for the widths 0.25 to 2.5
+# except 0.35).
 
 # Plain BN: default_runtime_seg.py sets `sync_bn = 'torch'`, which mmengine's Runner applies
 # only when training is distributed (tools/train.py --launcher pytorch|slurm|mpi); a single
@@ -27,24 +31,21 @@ model = dict(
         widen_factor=widen_factor,
         out_indices=(1, 4),  # blocks3 (stride 4, low-level) and blocks6 (stride 32, ASPP)
         norm_cfg=norm_cfg,
-        # converted ImageNet weights (tools/model_converters/paddle2pplcnet.py --backbone-only):
-        # init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint='checkpoints/...pth')
+        # the leaf configs load converted ImageNet weights here, as PaddleSeg trains from them:
+        # init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
     ),
     decode_head=dict(
-        type='DepthwiseSeparableASPPHead',
-        in_channels=int(512 * widen_factor),  # stride-32 channels of the backbone
-        in_index=1,  # ASPP input: the second backbone output; the low-level one is inputs[0]
-        channels=256,  # ASPP and decoder width (PaddleSeg's 256)
-        # Rates at OS32: PaddleSeg's default (1, 6, 12, 18) was set for OS8/16. At OS32 the
-        # 1024x512 training crop gives a 32x16 feature map, so rates 12 and 18 put most taps
-        # (all vertical ones for 18) into zero padding during training while they see real
-        # context on the 64x32 map of the 2048x1024 test image. Halving the OS16 rates keeps
-        # their field of view in pixels and stays inside the crop. Rates change no params/MACs;
-        # use (1, 6, 12, 18) for the closest copy of PaddleSeg's (unstated) setting.
-        dilations=(1, 3, 6, 9),
-        c1_in_channels=int(64 * widen_factor),  # stride-4 channels of the backbone
+        type='PaddleSegDeepLabV3PlusHead',
+        # channels of the backbone outputs: (stride 4 low-level, stride 32 ASPP input)
+        in_channels=(int(64 * widen_factor), int(512 * widen_factor)),
+        in_index=(0, 1),  # inputs[0] low-level, inputs[1] ASPP input
+        channels=256,  # ASPP and decoder width (PaddleSeg's aspp_out_channels)
+        # PaddleSeg's default rates. They were set for OS16 (PaddleSeg: (1, 12, 24, 36) at OS8);
+        # the paper states none for OS32 and PaddleSeg publishes no OS32 config, so its default
+        # is the closest copy. deeplabv3plus_pplcnet_1x_os32-rates1369_cityscapes.py halves them.
+        dilations=(1, 6, 12, 18),
         c1_channels=48,  # low-level projection (PaddleSeg's 48)
-        dropout_ratio=0.1,
+        dropout_ratio=0.1,  # after the ASPP projection, as PaddleSeg's ASPPModule
         num_classes=19,
         norm_cfg=norm_cfg,
         align_corners=False,

@@ -4,8 +4,10 @@ The network it runs is the authors' own PP-LCNet (``pp_lcnet.py`` of the paddlec
 :func:`build_paddle_pplcnet`). paddlepaddle and paddleclas are optional: they are imported only
 when a Paddle engine or network is built, with a one-line error naming the pip packages.
 """
+import functools
 import importlib
 import importlib.util
+import logging
 import os
 import sys
 from types import ModuleType
@@ -16,13 +18,17 @@ import numpy as np
 from .base import EngineNotInstalled, InferenceEngine, import_engine_module
 
 PADDLECLAS_PPLCNET = 'ppcls.arch.backbone.legendary_models.pp_lcnet'
+PADDLECLAS_MOBILENET_V3 = 'ppcls.arch.backbone.legendary_models.mobilenet_v3'
 
 
+@functools.lru_cache(maxsize=None)
 def paddleclas_wheel_root() -> str:
     """Put the paddleclas wheel's folder on ``sys.path`` (once) and return it.
 
     The wheel ships the ``ppcls`` package inside ``paddleclas/`` while ppcls' own modules import
     ``ppcls.*`` by absolute name, so ``ppcls`` is importable only with that folder on the path.
+    Cached: with that folder on the path, ``paddleclas`` names the wheel's inner
+    ``paddleclas.py`` module, so a second look-up would not find the package.
     """
     spec = importlib.util.find_spec('paddleclas')
     if spec is None or not spec.submodule_search_locations:
@@ -41,21 +47,44 @@ def import_paddleclas_pplcnet() -> ModuleType:
     return importlib.import_module(PADDLECLAS_PPLCNET)
 
 
-def build_paddle_pplcnet(scale: float = 1.0, calibration: Optional[np.ndarray] = None):
-    """PaddleClas' ``PPLCNet`` (random weights) in eval mode; with ``calibration`` images its
-    BatchNorm statistics are set to theirs (one train-mode pass with momentum 0)."""
+def set_paddle_bn_statistics(model, calibration: np.ndarray) -> None:
+    """Set every BatchNorm statistic of a Paddle model to those of ``calibration`` images (one
+    train-mode pass with momentum 0); the model is left in eval mode."""
     paddle = import_engine_module('paddle', 'paddle')
-    model = import_paddleclas_pplcnet().PPLCNet(scale=scale, class_num=1000)
-    if calibration is not None:
-        norms = [m for m in model.sublayers() if isinstance(m, paddle.nn.layer.norm._BatchNormBase)]
-        momenta = [m._momentum for m in norms]
-        for m in norms:
-            m._momentum = 0.0
-        model.train()
+    norms = [m for m in model.sublayers() if isinstance(m, paddle.nn.layer.norm._BatchNormBase)]
+    momenta = [m._momentum for m in norms]
+    for m in norms:
+        m._momentum = 0.0
+    model.train()
+    try:
         with paddle.no_grad():
             model(paddle.to_tensor(np.ascontiguousarray(calibration, np.float32)))
+    finally:
         for m, momentum in zip(norms, momenta):
             m._momentum = momentum
+        model.eval()
+
+
+def import_paddleclas_mobilenet_v3() -> ModuleType:
+    """The authors' ``mobilenet_v3.py`` (the paper's MobileNetV3 baselines) from the wheel.
+
+    Its networks call ppcls' deprecated ``init_res``, which warns through ppcls' module logger;
+    that logger is set up here (errors only), or building one fails with an AttributeError.
+    """
+    import_engine_module('paddle', 'paddle')
+    paddleclas_wheel_root()
+    logger = importlib.import_module('ppcls.utils.logger')
+    if logger._logger is None:
+        logger.init_logger(log_level=logging.ERROR)
+    return importlib.import_module(PADDLECLAS_MOBILENET_V3)
+
+
+def build_paddle_pplcnet(scale: float = 1.0, calibration: Optional[np.ndarray] = None):
+    """PaddleClas' ``PPLCNet`` (random weights) in eval mode; with ``calibration`` images its
+    BatchNorm statistics are set to theirs (:func:`set_paddle_bn_statistics`)."""
+    model = import_paddleclas_pplcnet().PPLCNet(scale=scale, class_num=1000)
+    if calibration is not None:
+        set_paddle_bn_statistics(model, calibration)
     model.eval()
     return model
 
@@ -75,8 +104,11 @@ class PaddleInferenceEngine(InferenceEngine):
     name = 'paddle'
 
     def __init__(self, layer, example_shape: Sequence[int], workdir: str,
-                 precision: str = 'fp32', threads: Optional[int] = None) -> None:
+                 precision: str = 'fp32', threads: Optional[int] = None,
+                 deleted_passes: Sequence[str] = ()) -> None:
+        """``deleted_passes``: Paddle Inference passes to leave out (``Config.delete_pass``)."""
         super().__init__(precision, threads)
+        self.deleted_passes = tuple(deleted_passes)
         paddle = import_engine_module(self.name, 'paddle')
         inference = import_engine_module(self.name, 'paddle.inference')
         _check_import_order()
@@ -96,6 +128,8 @@ class PaddleInferenceEngine(InferenceEngine):
         if threads is not None:
             config.set_cpu_math_library_num_threads(threads)
         config.disable_glog_info()
+        for name in self.deleted_passes:
+            config.delete_pass(name)
         self.predictor = inference.create_predictor(config)
         self.input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
         self.outputs = [self.predictor.get_output_handle(n)
@@ -107,4 +141,5 @@ class PaddleInferenceEngine(InferenceEngine):
         return tuple(o.copy_to_cpu() for o in self.outputs)
 
     def info(self) -> Dict[str, Any]:
-        return dict(super().info(), paddle=self.runtime.__version__, onednn=True)
+        return dict(super().info(), paddle=self.runtime.__version__, onednn=True,
+                    deleted_passes=list(self.deleted_passes))

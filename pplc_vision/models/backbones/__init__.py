@@ -9,7 +9,9 @@ multiplier is ``widen_factor`` (``PPLCNet(scale=...)`` is a deprecated alias).
 from .base import StagedBackboneMixin, resolve_widen_factor
 from .mobilenet_v3 import TorchvisionMobileNetV3
 from .mobileone import MobileOne, mobileone_out_channels
+from .paddle_mobilenet_v3 import PaddleMobileNetV3
 from .pplcnet import PPLCNet
 
-__all__ = ['MobileOne', 'PPLCNet', 'StagedBackboneMixin', 'TorchvisionMobileNetV3',
+__all__ = ['MobileOne', 'PPLCNet', 'PaddleMobileNetV3', 'StagedBackboneMixin',
+           'TorchvisionMobileNetV3',
            'mobileone_out_channels', 'resolve_widen_factor']
