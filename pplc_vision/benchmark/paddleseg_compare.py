@@ -5,8 +5,6 @@ import os
 import tempfile
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-import torch
-
 from ..apis import build_model_from_config, load_config
 from ..converters.paddleseg import convert_paddleseg_deeplabv3p
 from ..deploy.calibration import load_images, random_crops
@@ -56,7 +54,7 @@ def paddleseg_comparison(engines: Sequence[Tuple[str, str]],
     calibration = random_crops(images, calib_images, half_hw, PADDLESEG_MEAN_STD,
                                PADDLESEG_MEAN_STD, seed=0)
     drift = random_crops(images, 1, input_hw, PADDLESEG_MEAN_STD, PADDLESEG_MEAN_STD, seed=1)
-    rows = []
+    built = []
     for name, config, backbone, width in SEGMENTERS:
         log(f'{name}: PaddleSeg model, BN statistics from {calib_images} real crops')
         paddle_model = build_paddleseg_deeplabv3p(backbone, width, calibration=calibration)
@@ -64,12 +62,22 @@ def paddleseg_comparison(engines: Sequence[Tuple[str, str]],
         ours = build_model_from_config(load_config(os.path.join(root, config)))
         state_dict, _ = convert_paddleseg_deeplabv3p(params, source=name)
         ours.load_state_dict(state_dict, strict=True)
-        ours.eval()
+        built.append((name, config, paddle_model, ours.eval()))
+    rows = []
+    for name, config, paddle_model, ours in built:
         results = {}
         for engine, precision in engines:
             log(f'{name}: ours on {engine} {precision}')
             results[f'{engine}:{precision}'] = benchmark_model(
                 ours, drift, engine, precision, threads, warmup, iters)
+        rows.append(dict(
+            name=name, config=config, params=sum(p.numel() for p in ours.parameters()),
+            paddle_params=sum(int(p.size) for n, p in paddle_model.named_parameters()
+                              if not p.stop_gradient and not n.startswith(
+                                  ('backbone.last_conv.', 'backbone.fc.'))),
+            results=results))
+    # Paddle last: its OpenMP threads spin after each run and would slow engines timed after it
+    for row, (name, _, paddle_model, ours) in zip(rows, built):
         reference = run_batches(PyTorchEngine(as_tensor_module(ours), 'fp32', fuse=False), drift)
         with tempfile.TemporaryDirectory(prefix='pplc_paddleseg_') as tmp:
             log(f'{name}: Paddle Inference (oneDNN) fp32')
@@ -79,15 +87,8 @@ def paddleseg_comparison(engines: Sequence[Tuple[str, str]],
             paddle = time_engine(engine, drift[:1], warmup, iters)
             paddle['drift_vs_pytorch_fp32'] = dataclasses.asdict(
                 measure_drift(reference, run_batches(engine, drift)))
-        results = {'paddle_inference:fp32': paddle, **results}
+        row['results'] = {'paddle_inference:fp32': paddle, **row['results']}
         base = paddle['latency_ms']['median']
-        rows.append(dict(
-            name=name, config=config,
-            params=sum(p.numel() for p in ours.parameters()),
-            paddle_params=sum(int(p.size) for n, p in paddle_model.named_parameters()
-                              if not p.stop_gradient and not n.startswith(
-                                  ('backbone.last_conv.', 'backbone.fc.'))),
-            results=results,
-            speedup_vs_paddle={k: base / v['latency_ms']['median'] for k, v in results.items()}))
-        torch.set_num_threads(threads)
+        row['speedup_vs_paddle'] = {k: base / v['latency_ms']['median']
+                                    for k, v in row['results'].items()}
     return dict(input_hw=list(input_hw), threads=threads, rows=rows, environment=environment())
