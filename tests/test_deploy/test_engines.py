@@ -13,6 +13,7 @@ from pplc_vision.deploy.engines import (EngineNotInstalled, as_tensor_module, bu
 
 import onnxruntime as ort  # noqa: E402
 import openvino as ov  # noqa: E402
+from pplc_vision.deploy.engines.openvino import openvino_cpu_has_bf16  # noqa: E402
 
 
 @pytest.fixture(scope='module')
@@ -41,7 +42,10 @@ def test_fp32_engines_match_pytorch(pplcnet_1x, engine, tmp_path):
 
 
 @pytest.mark.slow  # trains the test classifier once per session (about 2 min on 2 cores)
-@pytest.mark.parametrize('engine', ['pytorch', 'openvino'])
+@pytest.mark.parametrize('engine', ['pytorch', pytest.param('openvino', marks=[
+    pytest.mark.hardware,  # OpenVINO runs bf16 only on CPUs with AVX512-BF16 or AMX
+    pytest.mark.skipif(not openvino_cpu_has_bf16(), reason='this CPU has no bf16 for OpenVINO '
+                       '(OPTIMIZATION_CAPABILITIES lacks BF16)')])])
 def test_bf16_engines_stay_close(trained_classifier, engine):
     model, images = trained_classifier.model, trained_classifier.val_images
     reference = trained_classifier.val_logits()

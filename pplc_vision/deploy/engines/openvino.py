@@ -10,6 +10,12 @@ import numpy as np
 from .base import InferenceEngine, import_engine_module
 
 
+def openvino_cpu_has_bf16() -> bool:
+    """Whether OpenVINO's CPU plugin runs bf16 here (CPUs with AVX512-BF16 or AMX)."""
+    ov = import_engine_module('openvino', 'openvino')
+    return 'BF16' in ov.Core().get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
+
+
 class OpenVINOEngine(InferenceEngine):
     """OpenVINO's CPU plugin with an explicit precision hint and thread count (latency mode),
     over an ONNX file or OpenVINO IR (``.xml``; int8: the NNCF-quantised IR)."""
@@ -22,7 +28,7 @@ class OpenVINOEngine(InferenceEngine):
         self.runtime = ov
         core = ov.Core()
         hint = 'bf16' if precision == 'bf16' else 'f32'  # int8: quantised layers int8, rest f32
-        if hint == 'bf16' and 'BF16' not in core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES'):
+        if hint == 'bf16' and not openvino_cpu_has_bf16():
             raise ValueError('engine openvino: this CPU has no bf16 support '
                              '(OPTIMIZATION_CAPABILITIES lacks BF16); use --precision fp32')
         config = {'INFERENCE_PRECISION_HINT': hint, 'PERFORMANCE_HINT': 'LATENCY'}
