@@ -3,7 +3,7 @@
 #
 #   bash tools/setup_env.sh            runtime stack: torch, mmcv (with ops), mmdet, mmseg, mmpretrain
 #   bash tools/setup_env.sh --test     the same plus the test-only reference stacks (pytest, timm,
-#                                      paddlepaddle + paddleclas + paddleseg for the parity
+#                                      paddlepaddle + paddleclas + paddleseg + paddledet for the parity
 #                                      tests, onnx tooling)
 #
 # The built mmcv wheel is cached in ${PPLC_CACHE:-~/.cache/pplc_vision}/wheels so that a second
@@ -112,6 +112,14 @@ if [[ $WITH_TEST == 1 ]]; then
   quiet_pip install -q "scikit-learn>=1.3,<2" "scipy>=1.10,<2" "pyyaml>=6,<7" "requests>=2.28,<3"
   "$PY" -W ignore -c "import paddle, paddleseg.models" \
     || { echo "[setup] 'import paddleseg.models' failed (see above)" >&2; exit 1; }
+  step "install the authors' detection code (paddledet wheel + what its import needs, test-only)"
+  # --no-deps: its pins are stale (numpy<1.24, opencv-python<=4.6, visualdl); under paddlepaddle
+  # 3.3.1, `import ppdet.modeling` needs only these
+  quiet_pip install -q --no-deps "paddledet==2.6.0"
+  quiet_pip install -q "pycocotools>=2.0.6,<2.1" "typeguard>=4,<5" "shapely>=2,<3" "lap>=0.5,<0.6" \
+    "motmetrics>=1.4,<1.5" "filterpy>=1.4.5,<2.1" "matplotlib>=3.7,<4" "cython>=3,<4"
+  "$PY" -W ignore -c "import paddle, ppdet.modeling" \
+    || { echo "[setup] 'import ppdet.modeling' failed (see above)" >&2; exit 1; }
 fi
 
 step "verify mmcv.ops and the OpenMMLab stack"

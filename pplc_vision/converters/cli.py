@@ -2,7 +2,7 @@
 ``paddle2mobilenetv3.py``: read, convert, check against the target model, save atomically."""
 import argparse
 import sys
-from typing import Callable, Dict, List, Mapping, Optional
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from .checkpoint import (ConversionError, StateDict, block_names, match_scale,
                          save_checkpoint_atomic, select_backbone)
@@ -125,3 +125,27 @@ def main_mobilenet_v3(argv: Optional[List[str]] = None) -> int:
                 num_classes=num_classes, backbone_only=args.backbone_only,
                 dropout_rate=args.dropout_rate)
     return _save(state_dict, meta, args.dst, model_name(arch, width))
+
+
+def main_for_config(description: str, src_help: str,
+                    make_checkpoint: Callable[[str, str], Tuple[dict, str]],
+                    argv: Optional[List[str]] = None) -> int:
+    """``SRC DST --config CONFIG`` converters of whole models (``paddleseg2mmseg.py``,
+    ``paddledet2mmdet.py``): ``make_checkpoint(src, config)`` gives the checkpoint checked
+    against the config's model and a summary line."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('src', help=src_help)
+    parser.add_argument('dst', help='output mmengine checkpoint (.pth)')
+    parser.add_argument('--config', required=True,
+                        help='config whose model the checkpoint must fit exactly')
+    args = parser.parse_args(argv)
+    try:
+        checkpoint, summary = make_checkpoint(args.src, args.config)
+    except ConversionError as e:
+        return _error(e)
+    try:
+        save_checkpoint_atomic(checkpoint, args.dst)
+    except OSError as e:
+        return _error(f'cannot write {args.dst}: {e.strerror or e}')
+    print(f'wrote {args.dst}: {summary}')
+    return 0

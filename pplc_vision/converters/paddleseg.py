@@ -15,20 +15,17 @@ and stride-32 features. Their weights map one to one onto an ``EncoderDecoder`` 
 BN statistics are ``_mean``/``_variance``; Paddle's BN eps (1e-5) is torch's. The result is
 checked key by key and shape by shape against the model that the target config builds.
 """
-import os.path as osp
 import re
 from collections import OrderedDict
 from typing import Any, List, Mapping, Optional, Tuple
 
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmseg.registry import DATASETS
 from torch import nn
 
-from ..apis.model_builder import build_model_from_config
 from .checkpoint import ConversionError, StateDict, _short, add_bn_counters, state_dict_mismatch
 from .paddle import _BN_NAMES, load_paddle_params, paddle_tensor, pplcnet_backbone_key
 from .paddle_mobilenet_v3 import mobilenet_v3_backbone_key
+from .target import dataset_meta, load_target_config
 
 #: Classifier parts of wrapped PaddleClas backbones that DeepLabV3P never runs.
 CLASSIFIER_PARTS = ('last_second_conv', 'last_conv', 'fc')
@@ -100,20 +97,6 @@ def convert_paddleseg_deeplabv3p(params: Mapping[str, Any], source: str = 'check
     return add_bn_counters(out), dropped
 
 
-def load_target_config(config: str) -> Tuple[Config, nn.Module]:
-    """``config`` and the model it builds, which must have the PaddleSeg DeepLabV3+ head."""
-    if not osp.isfile(config):
-        raise ConversionError(f'config {config}: no such file')
-    cfg = Config.fromfile(config)
-    model = build_model_from_config(cfg)
-    head = type(getattr(model, 'decode_head', None)).__name__
-    if head != HEAD_TYPE:
-        raise ConversionError(f'config {config} builds a {type(model).__name__} with decode head '
-                              f'{head}, not {HEAD_TYPE} (the head PaddleSeg DeepLabV3P '
-                              'checkpoints convert to)')
-    return cfg, model
-
-
 def describe_model(model: nn.Module) -> str:
     """``'PPLCNet-0.5x + PaddleSegDeepLabV3PlusHead (19 classes)'``."""
     backbone = model.backbone
@@ -124,33 +107,18 @@ def describe_model(model: nn.Module) -> str:
             f'({model.decode_head.num_classes} classes)')
 
 
-def dataset_meta(cfg: Config) -> Optional[dict]:
-    """Classes and palette of the config's test dataset (what ``MMSegInferencer`` reads from a
-    checkpoint's ``meta``), or None when the config names no registered dataset."""
-    dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        dataset_cls = DATASETS.get(dataset.get('type', '')) if dataset.get('type') else None
-    if dataset_cls is None:
-        return None
-    metainfo = dict(getattr(dataset_cls, 'METAINFO', {}), **(dataset.get('metainfo') or {}))
-    if not metainfo.get('classes'):
-        return None
-    return dict(classes=list(metainfo['classes']),
-                palette=[list(c) for c in metainfo.get('palette', [])])
-
-
 def paddleseg_checkpoint(src: str, config: str) -> Tuple[dict, str]:
     """The mmengine checkpoint (``state_dict`` + ``meta``) of ``src`` for ``config``'s model and
     a one-line summary; :class:`ConversionError` when it does not fit exactly."""
     state_dict, dropped = convert_paddleseg_deeplabv3p(load_paddle_params(src), source=src)
-    cfg, model = load_target_config(config)
+    cfg, model = load_target_config(config, 'decode_head', (HEAD_TYPE, ))
     problems = state_dict_mismatch(state_dict, model)
     if problems:
         raise ConversionError(f'{src} does not fit config {config} ({describe_model(model)}): '
                               + '; '.join(problems))
     meta = dict(converted_from='paddleseg', source=src, config=config,
                 model=describe_model(model), dropped=dropped)
-    classes = dataset_meta(cfg)
+    classes = dataset_meta(cfg, DATASETS, 'mmseg')
     if classes is not None:
         meta['dataset_meta'] = classes
     summary = (f'{describe_model(model)}, {len(state_dict)} tensors' +

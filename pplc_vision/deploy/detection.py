@@ -2,9 +2,11 @@
 
 Input: ``(N, 3, H, W)`` float RGB images in 0..255, already resized (``H``, ``W`` multiples of
 the largest stride); normalisation happens inside. Output, without NMS: ``boxes (N, A, 4)``
-(x1, y1, x2, y2 in input pixels, clipped) and ``scores (N, A, C)`` over all ``A`` priors; with
-NMS (batch 1): ``boxes (K, 4)``, ``scores (K,)``, ``labels (K,)`` after mmdet's post-processing
-(per-level top ``nms_pre`` above ``score_thr``, class-aware NMS, ``max_per_img``). The boxes
+(x1, y1, x2, y2 in input pixels, clipped unless the head's ``test_cfg`` says otherwise) and
+``scores (N, A, C)`` over all ``A`` priors; with NMS (batch 1): ``boxes (K, 4)``, ``scores (K,)``,
+``labels (K,)`` after the head's post-processing (mmdet's: per-level top ``nms_pre`` above
+``score_thr``; or, with ``nms_pre_per_class``, PaddleDetection's: per-class top ``nms_pre`` over all
+levels; then class-aware NMS, ``max_per_img``). The boxes
 and scores of all priors come from :func:`~pplc_vision.models.dense_heads.decode_gfl_priors`,
 the decoding the PicoDet heads use for SimOTA.
 """
@@ -15,6 +17,7 @@ from torch import nn
 from torchvision.ops import nms
 
 from ..models.dense_heads import decode_gfl_priors
+from ..models.dense_heads.pico_gfl_head import per_class_candidates
 
 
 class DetectorExportWrapper(nn.Module):
@@ -41,25 +44,34 @@ class DetectorExportWrapper(nn.Module):
         self.iou_thr = float(cfg['nms']['iou_threshold'])
         self.max_per_img = int(cfg.get('max_per_img', 100))
         self.min_bbox_size = float(cfg.get('min_bbox_size', -1))
+        self.nms_pre_per_class = bool(cfg.get('nms_pre_per_class', False))
+        self.clip_boxes = bool(cfg.get('clip_boxes', not self.nms_pre_per_class))
         pre = detector.data_preprocessor
         self.register_buffer('mean', pre.mean.detach().clone().reshape(1, -1, 1, 1))
         self.register_buffer('std', pre.std.detach().clone().reshape(1, -1, 1, 1))
 
     def decode(self, img: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, Sequence[int]]:
-        """Boxes ``(N, A, 4)`` clipped to the image, sigmoid scores ``(N, A, C)`` and the number of
-        priors per level."""
+        """Boxes ``(N, A, 4)`` (clipped to the image if ``clip_boxes``), sigmoid scores
+        ``(N, A, C)`` and the number of priors per level."""
         head = self.detector.bbox_head
         cls_scores, bbox_preds = head(self.detector.extract_feat((img - self.mean) / self.std))
         scores, boxes = decode_gfl_priors(head, cls_scores, bbox_preds)
+        level_sizes = [c.shape[-2] * c.shape[-1] for c in cls_scores]
+        if not self.clip_boxes:
+            return boxes, scores, level_sizes
         height, width = img.shape[-2:]
         x = boxes[..., 0::2].clamp(0, width)
         y = boxes[..., 1::2].clamp(0, height)
         boxes = torch.stack([x[..., 0], y[..., 0], x[..., 1], y[..., 1]], -1)
-        return boxes, scores, [c.shape[-2] * c.shape[-1] for c in cls_scores]
+        return boxes, scores, level_sizes
 
     def _select(self, boxes: torch.Tensor, scores: torch.Tensor,
                 level_sizes: Sequence[int]) -> Tuple[torch.Tensor, ...]:
-        """Per level: the top ``nms_pre`` (prior, class) pairs scoring above ``score_thr``."""
+        """Per level: the top ``nms_pre`` (prior, class) pairs scoring above ``score_thr`` (with
+        ``nms_pre_per_class``: per class, over all levels)."""
+        if self.nms_pre_per_class:
+            prior_idx, labels = per_class_candidates(scores, self.score_thr, self.nms_pre)
+            return boxes[prior_idx], scores[prior_idx, labels], labels
         num_classes = scores.shape[-1]
         out_boxes, out_scores, out_labels = [], [], []
         for level_boxes, level_scores in zip(boxes.split(level_sizes), scores.split(level_sizes)):
@@ -85,8 +97,9 @@ class DetectorExportWrapper(nn.Module):
             wh = boxes[:, 2:] - boxes[:, :2]
             big = (wh > self.min_bbox_size).all(1)
             boxes, scores, labels = boxes[big], scores[big], labels[big]
-        # class-aware NMS as mmcv's batched_nms: offset each class's boxes apart (boxes are
-        # clipped to the image, so the image size is a safe offset)
-        offsets = labels.to(boxes.dtype).unsqueeze(1) * float(max(img.shape[-2:]) + 1)
+        # class-aware NMS as mmcv's batched_nms: offset each class's boxes apart by more than
+        # the largest coordinate (a zero appended: the candidates may be none)
+        largest = torch.cat([boxes.reshape(-1).abs(), boxes.new_zeros(1)]).max()
+        offsets = labels.to(boxes.dtype).unsqueeze(1) * (largest + 1)
         keep = nms(boxes + offsets, scores, self.iou_thr)[:self.max_per_img]
         return boxes[keep], scores[keep], labels[keep]

@@ -22,6 +22,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
+from paddle_helpers import one_line_error, randomize
 
 from pplc_vision.apis import build_model_from_config
 from pplc_vision.deploy.engines.paddle_inference import (import_paddleclas_pplcnet,
@@ -103,21 +104,6 @@ def normalise(bgr: np.ndarray) -> np.ndarray:
     """PaddleSeg's input: RGB, (x / 255 - 0.5) / 0.5, CHW float32."""
     rgb = bgr[:, :, ::-1].astype(np.float32)
     return np.ascontiguousarray(((rgb / 255.0 - 0.5) / 0.5).transpose(2, 0, 1))
-
-
-def randomize(model, seed: int) -> None:
-    """He-normal conv weights, random conv biases and BN affine parameters (non-trivial head)."""
-    rng = np.random.default_rng(seed)
-    for layer in model.sublayers():
-        if isinstance(layer, paddle.nn.layer.norm._BatchNormBase):
-            layer.weight.set_value(rng.uniform(0.5, 1.5, layer.weight.shape).astype('float32'))
-            layer.bias.set_value(rng.normal(0, 0.2, layer.bias.shape).astype('float32'))
-        elif isinstance(layer, paddle.nn.Conv2D):
-            shape = layer.weight.shape
-            std = np.sqrt(2.0 / np.prod(shape[1:]))
-            layer.weight.set_value(rng.normal(0, std, shape).astype('float32'))
-            if layer.bias is not None:
-                layer.bias.set_value(rng.normal(0, 0.2, layer.bias.shape).astype('float32'))
 
 
 def paddle_trainable_count(model) -> int:
@@ -253,16 +239,6 @@ def test_inferencer_loads_the_converted_checkpoint(references, converted, config
     assert agree >= 0.999, f'inferencer labels agree on {agree:.4%} of pixels'
 
 
-def one_line_error(cli_main, capsys, src: str, config: str, dst: str) -> str:
-    """Run the CLI on a bad input: exit code 2, one line on stderr, no DST written."""
-    capsys.readouterr()
-    assert cli_main([src, dst, '--config', config]) == 2
-    message = capsys.readouterr().err.strip()
-    assert message.startswith('error: ') and '\n' not in message, message
-    assert not os.path.exists(dst)
-    return message
-
-
 def test_wrong_width_names_the_shapes(references, configs, cli_main, capsys, tmp_path):
     message = one_line_error(cli_main, capsys, references['pplcnet_0.5x'].pdparams,
                              configs['pplcnet_1x'], str(tmp_path / 'x.pth'))
@@ -301,7 +277,7 @@ def test_config_with_another_head_is_reported(references, cli_main, capsys, tmp_
         VARIANTS['pplcnet_0.5x'], head='DepthwiseSeparableASPPHead'))
     message = one_line_error(cli_main, capsys, references['pplcnet_0.5x'].pdparams, config,
                              str(tmp_path / 'x.pth'))
-    assert 'DepthwiseSeparableASPPHead, not PaddleSegDeepLabV3PlusHead' in message
+    assert 'decode_head DepthwiseSeparableASPPHead, not PaddleSegDeepLabV3PlusHead' in message
 
 
 def test_head_keys_cover_paddleseg_names():

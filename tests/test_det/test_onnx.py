@@ -1,10 +1,11 @@
-"""ONNX export of a PicoDet config: onnxruntime gives PyTorch's boxes, with and without NMS."""
+"""ONNX export of a PicoDet config: onnxruntime gives PyTorch's boxes, with and without NMS (the
+head's own post-processing in the graph)."""
 import numpy as np
 import pytest
 import torch
 from mmdet.registry import MODELS
 
-from det_helpers import PAPER_CONFIGS
+from det_helpers import CSPPAN_CONFIGS, PAPER_CONFIGS
 
 import onnxruntime as ort  # noqa: E402
 
@@ -21,10 +22,11 @@ def normalised(model, img):
 
 def varied_detector(cfg, img):
     """A detector whose class logits on ``img`` spread around -2 with std 1.5 (a fresh init
-    scores everything about 0.01, where NMS order is down to rounding)."""
+    scores everything about 0.01, where NMS order is down to rounding), with He-normal convs
+    and BN statistics of ``img`` (without them activations grow layer by layer and float32
+    rounding alone moves the deeper CSP-PAN detector's boxes by tenths of a pixel)."""
     model = MODELS.build(cfg.model)
     model.init_weights()
-    model.eval()
     head = model.bbox_head
     outs = {}
     hooks = [pred.register_forward_hook(lambda mod, inp, out: outs.__setitem__(mod, out))
@@ -33,6 +35,11 @@ def varied_detector(cfg, img):
         for module in model.modules():
             if isinstance(module, torch.nn.Conv2d):
                 torch.nn.init.kaiming_normal_(module.weight)
+            elif isinstance(module, torch.nn.BatchNorm2d):
+                module.momentum = None  # running statistics = this batch's
+        model.train()
+        head(model.extract_feat(normalised(model, img)))
+        model.eval()
         head(model.extract_feat(normalised(model, img)))
         for hook in hooks:
             hook.remove()
@@ -61,7 +68,9 @@ def match(boxes_a, labels_a, boxes_b, labels_b, atol):
         assert same.any(), f'no match for label {label} box {box}'
 
 
-@pytest.mark.parametrize('name', PAPER_CONFIGS[:2])
+# one config per family: mmdet's post-processing (per-level top-k, clipped boxes) and
+# PaddleDetection's (per-class top-k, unclipped boxes) of the CSP-PAN configs
+@pytest.mark.parametrize('name', [PAPER_CONFIGS[1], CSPPAN_CONFIGS[1]])
 def test_onnx_parity_with_and_without_nms(load_cfg, name, tmp_path):
     cfg = load_cfg(name)
     img = torch.rand(1, 3, SIZE, SIZE) * 255
@@ -71,11 +80,16 @@ def test_onnx_parity_with_and_without_nms(load_cfg, name, tmp_path):
     with torch.no_grad():
         boxes, scores = raw(img)
     # keep about 40 candidates: fewer than max_per_img, so no cut through near-equal scores
-    model.bbox_head.test_cfg['score_thr'] = float(scores.flatten().topk(40).values[-1])
+    # (the cut in the widest score gap among ranks 30-50: engines round scores differently)
+    top = scores.flatten().topk(51).values
+    cut = 30 + int((top[30:50] - top[31:51]).argmax())
+    model.bbox_head.test_cfg['score_thr'] = float(top[cut] + top[cut + 1]) / 2
     path = export_onnx(raw, img, str(tmp_path / 'raw.onnx'), output_names=('boxes', 'scores'))
     ort_boxes, ort_scores = onnxruntime_session(path, threads=2).run(None, {'input': img.numpy()})
-    np.testing.assert_allclose(ort_boxes, boxes.numpy(), atol=1e-3, rtol=1e-5)  # float32 rounding
-    np.testing.assert_allclose(ort_scores, scores.numpy(), atol=1e-5)
+    # float32 rounding: the box-distribution logits of these random heads are large, and one bin
+    # is 64 px on the CSP-PAN stride-64 level
+    np.testing.assert_allclose(ort_boxes, boxes.numpy(), atol=2e-2, rtol=1e-5)
+    np.testing.assert_allclose(ort_scores, scores.numpy(), atol=1e-4)
 
     wrapped = DetectorExportWrapper(model, with_nms=True).eval()
     with torch.no_grad():
@@ -92,7 +106,7 @@ def test_onnx_parity_with_and_without_nms(load_cfg, name, tmp_path):
     assert o_boxes.shape == (len(want), 4) and o_labels.dtype == np.int64
     match(o_boxes, o_labels, want.bboxes.numpy(), want.labels.numpy(), atol=1e-2)
     match(want.bboxes.numpy(), want.labels.numpy(), o_boxes, o_labels, atol=1e-2)
-    np.testing.assert_allclose(np.sort(o_scores), np.sort(want.scores.numpy()), atol=1e-5)
+    np.testing.assert_allclose(np.sort(o_scores), np.sort(want.scores.numpy()), atol=1e-4)
 
 
 def test_nms_graph_takes_batch_one(load_cfg):

@@ -21,4 +21,10 @@ model = dict(
                       gamma=2.0, iou_weighted=True, loss_weight=1.0)),
     train_cfg=dict(
         assigner=dict(_delete_=True, type='PicoSimOTAAssigner', center_radius=2.5,
-                      candidate_topk=10, iou_weight=6.0, cls_weight=1.0)))
+                      candidate_topk=10, iou_weight=6.0, cls_weight=1.0)),
+    # PaddleDetection's post-processing (PicoHead.post_process + MultiClassNMS of
+    # picodet_esnet.yml): per class the 1000 best scores above 0.025 over all levels, boxes
+    # not clipped to the image, no size filter, class-wise NMS at IoU 0.6, 100 kept. Converted
+    # PaddleDetection weights give PaddleDetection's detections with it.
+    test_cfg=dict(nms_pre=1000, nms_pre_per_class=True, clip_boxes=False, min_bbox_size=-1,
+                  score_thr=0.025, nms=dict(type='nms', iou_threshold=0.6), max_per_img=100))

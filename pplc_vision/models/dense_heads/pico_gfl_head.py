@@ -1,17 +1,22 @@
 """The PicoDet GFL head: mmdet's :class:`GFLHead` with PicoDet's light towers and 1x1 predictors.
 
 Only the layers and the forward pass are PicoDet's; priors, target assignment (ATSS), the
-QFL/GIoU/DFL losses and decoding + NMS are mmdet's ``GFLHead`` unchanged.
+QFL/GIoU/DFL losses and decoding + NMS are mmdet's ``GFLHead`` unchanged, except that
+``test_cfg=dict(nms_pre_per_class=True, ...)`` selects PaddleDetection's post-processing
+(:meth:`PicoGFLHead._predict_by_feat_single`).
 """
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
+from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
 from torch import nn
 
 from mmdet.models.dense_heads import GFLHead
 from mmdet.registry import MODELS
 
 from ..layers import DepthSepConv
+from .gfl_decode import decode_gfl_priors
 
 ConfigType = dict
 
@@ -113,3 +118,47 @@ class PicoGFLHead(GFLHead):
             cls_scores.append(cls_score)
             bbox_preds.append(bbox_pred.float())
         return cls_scores, bbox_preds
+
+    def _predict_by_feat_single(self, cls_score_list: List[torch.Tensor],
+                                bbox_pred_list: List[torch.Tensor],
+                                score_factor_list: List[Optional[torch.Tensor]],
+                                mlvl_priors: List[torch.Tensor], img_meta: dict,
+                                cfg: ConfigDict, rescale: bool = False,
+                                with_nms: bool = True) -> InstanceData:
+        """mmdet's post-processing, or PaddleDetection's with ``cfg.nms_pre_per_class``.
+
+        PaddleDetection (``PicoHead.post_process`` + ``MultiClassNMS``) keeps, per class, the
+        ``nms_pre`` highest scores above ``score_thr`` over all levels (mmdet: per level, the
+        ``nms_pre`` highest (prior, class) scores), and does not clip boxes to the image unless
+        ``cfg.clip_boxes``; rescaling, class-wise NMS and ``max_per_img`` are shared.
+        """
+        cfg = self.test_cfg if cfg is None else cfg
+        if not cfg.get('nms_pre_per_class', False):
+            return super()._predict_by_feat_single(
+                cls_score_list, bbox_pred_list, score_factor_list, mlvl_priors, img_meta, cfg,
+                rescale=rescale, with_nms=with_nms)
+        scores, boxes = decode_gfl_priors(self, [c[None] for c in cls_score_list],
+                                          [b[None] for b in bbox_pred_list])
+        scores, boxes = scores[0], boxes[0]
+        if cfg.get('clip_boxes', False):
+            height, width = img_meta['img_shape'][:2]
+            boxes = torch.stack([boxes[:, 0].clamp(0, width), boxes[:, 1].clamp(0, height),
+                                 boxes[:, 2].clamp(0, width), boxes[:, 3].clamp(0, height)], 1)
+        prior_idx, labels = per_class_candidates(scores, cfg.get('score_thr', 0.0),
+                                                 cfg.get('nms_pre', -1))
+        results = InstanceData(bboxes=boxes[prior_idx], scores=scores[prior_idx, labels],
+                               labels=labels)
+        return self._bbox_post_process(results, cfg, rescale=rescale, with_nms=with_nms,
+                                       img_meta=img_meta)
+
+
+def per_class_candidates(scores: torch.Tensor, score_thr: float, nms_pre: int
+                         ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Prior and class indices of the (prior, class) scores above ``score_thr`` that are among
+    their class's ``nms_pre`` highest (all of them when ``nms_pre <= 0``; ties with the
+    ``nms_pre``-th score are kept), from ``(A, C)`` scores: the candidates of PaddleDetection's
+    ``MultiClassNMS`` (``nms_top_k``)."""
+    keep = scores > score_thr
+    if 0 < nms_pre < scores.shape[0]:
+        keep = keep & (scores >= scores.topk(nms_pre, dim=0).values[-1])
+    return keep.nonzero(as_tuple=True)

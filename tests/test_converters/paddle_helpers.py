@@ -1,0 +1,30 @@
+"""What the parity tests against the authors' Paddle code share."""
+import os
+
+import numpy as np
+import paddle
+
+
+def randomize(model, seed: int) -> None:
+    """He-normal conv weights, random conv biases and BN affine parameters (non-trivial head)."""
+    rng = np.random.default_rng(seed)
+    for layer in model.sublayers():
+        if isinstance(layer, paddle.nn.layer.norm._BatchNormBase):
+            layer.weight.set_value(rng.uniform(0.5, 1.5, layer.weight.shape).astype('float32'))
+            layer.bias.set_value(rng.normal(0, 0.2, layer.bias.shape).astype('float32'))
+        elif isinstance(layer, paddle.nn.Conv2D):
+            shape = layer.weight.shape
+            std = np.sqrt(2.0 / np.prod(shape[1:]))
+            layer.weight.set_value(rng.normal(0, std, shape).astype('float32'))
+            if layer.bias is not None:
+                layer.bias.set_value(rng.normal(0, 0.2, layer.bias.shape).astype('float32'))
+
+
+def one_line_error(cli_main, capsys, src: str, config: str, dst: str) -> str:
+    """Run the CLI on a bad input: exit code 2, one line on stderr, no DST written."""
+    capsys.readouterr()
+    assert cli_main([src, dst, '--config', config]) == 2
+    message = capsys.readouterr().err.strip()
+    assert message.startswith('error: ') and '\n' not in message, message
+    assert not os.path.exists(dst)
+    return message

@@ -1,0 +1,25 @@
+"""Convert a PaddleDetection PicoDet checkpoint (.pdparams, LCNet backbone) to an mmdet checkpoint
+for CONFIG.
+
+Families: the CSP-PAN PicoDet (PaddleDetection configs/picodet/legacy_model, e.g.
+picodet_lcnet_1_5x_416_coco) for configs/det/picodet-csppan_pplcnet_*_coco.py, and the first
+PicoDet (2021.09, PAN + GFL) for configs/det/picodet_pplcnet_*_coco.py. The result loads with
+``tools/test.py CONFIG DST`` and mmdet's ``DetInferencer(CONFIG, DST)``. Paddle is not needed.
+
+Usage: python tools/model_converters/paddledet2mmdet.py SRC.pdparams DST.pth --config CONFIG
+"""
+import sys
+from typing import List, Optional
+
+from pplc_vision.converters.cli import main_for_config
+from pplc_vision.converters.paddledet import paddledet_checkpoint
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    return main_for_config(' '.join(__doc__.split('\n\n')[0].split()),
+                           'PaddleDetection PicoDet checkpoint (.pdparams)',
+                           paddledet_checkpoint, argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
