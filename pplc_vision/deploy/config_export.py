@@ -12,6 +12,7 @@ from ..apis.model_builder import build_model_from_config
 from ..apis.checkpoint_fit import load_checkpoint_strict
 from .classification import ClassifierExportWrapper
 from .detection import DetectorExportWrapper
+from .detection_head import export_detector_head_onnx
 from .export import DEFAULT_OPSET, export_onnx
 from .segmentation import export_segmentor_onnx
 
@@ -31,9 +32,11 @@ def export_config_onnx(config: str,
                        dynamic: bool = False,
                        with_nms: bool = True,
                        seg_output: str = 'logits',
-                       opset: int = DEFAULT_OPSET) -> str:
+                       opset: int = DEFAULT_OPSET,
+                       head_outputs: bool = False) -> str:
     """Build ``config``'s model, load ``checkpoint`` strictly, export it to ``out``
-    (H, W = shape)."""
+    (H, W = shape). ``head_outputs``: a detector's graph ends at its head (per-level class and
+    box maps) and ``tools/deployment/infer.py`` post-processes with the head's own code."""
     cfg = Config.fromfile(config)
     scope = cfg.get('default_scope')
     if scope not in TASK_SCOPES:
@@ -60,6 +63,8 @@ def export_config_onnx(config: str,
                          f'{stride}, so both sizes must be multiples of it (PyTorch pads to them '
                          f'before the network, an exported graph cannot): use --shape {fit[0]} '
                          f'{fit[1]}')
+    if head_outputs:
+        return export_detector_head_onnx(model, out, input_shape, opset=opset)
     wrapper = DetectorExportWrapper(model, with_nms=with_nms)
     names = ('boxes', 'scores', 'labels') if with_nms else ('boxes', 'scores')
     return export_onnx(wrapper, example, out, output_names=names, opset=opset)

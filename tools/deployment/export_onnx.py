@@ -1,11 +1,14 @@
 """Export a config's model to ONNX (classification, detection or segmentation).
 
 Usage: python tools/deployment/export_onnx.py CONFIG OUT.onnx [--checkpoint CKPT] [--shape H W]
-       [--dynamic] [--no-nms] [--seg-output logits|labels] [--opset 17] [--verify]
+       [--dynamic] [--no-nms | --head-outputs] [--seg-output logits|labels] [--opset 17]
+       [--verify]
 
 Input of every exported graph: (N, 3, H, W) float images in 0..255; normalisation is inside.
 Outputs: classification logits; detection boxes, scores, labels (with NMS, batch 1) or boxes and
-per-class scores of all priors (--no-nms); segmentation logits or a label map at input size.
+per-class scores of all priors (--no-nms), or the head's per-level class and box maps
+(--head-outputs; tools/deployment/infer.py then post-processes with the head's own code);
+segmentation logits or a label map at input size.
 """
 import argparse
 import sys
@@ -27,6 +30,8 @@ def main() -> int:
     parser.add_argument('--shape', type=int, nargs=2, default=[224, 224], metavar=('H', 'W'))
     parser.add_argument('--dynamic', action='store_true', help='dynamic batch (and size for seg)')
     parser.add_argument('--no-nms', action='store_true', help='detection: leave NMS out')
+    parser.add_argument('--head-outputs', action='store_true',
+                        help="detection: end the graph at the head's outputs")
     parser.add_argument('--seg-output', choices=('logits', 'labels'), default='logits')
     parser.add_argument('--opset', type=int, default=DEFAULT_OPSET)
     parser.add_argument('--verify', action='store_true',
@@ -35,7 +40,8 @@ def main() -> int:
     try:
         path = export_config_onnx(args.config, args.out, args.shape, args.checkpoint,
                                   dynamic=args.dynamic, with_nms=not args.no_nms,
-                                  seg_output=args.seg_output, opset=args.opset)
+                                  seg_output=args.seg_output, opset=args.opset,
+                                  head_outputs=args.head_outputs)
     except (ValueError, FileNotFoundError, TypeError, *ONE_LINE_ERRORS) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
