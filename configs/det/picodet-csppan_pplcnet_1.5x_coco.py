@@ -1,14 +1,22 @@
 # The later PicoDet (CSP-PAN, SimOTA, VFL; arXiv 2111.00902) with PP-LCNet 1.5x at 416
-# on COCO-2017.
-# PaddleDetection's PicoDet-LCNet-1.5x (theirs): 36.3 mAP, 3.10M params, 3.85 GFLOPs.
-# Data, batch size, learning rate and schedule come from picodet-csppan_pplcnet_1x_coco.py: edit
-# them there (or override them here); this file changes only the backbone's width.
+# on COCO-2017: PaddleDetection's picodet_lcnet_1_5x_416_coco (configs/picodet/legacy_model/
+# more_config/ at HEAD 666f597fd0, first published in 1fa998be68, 2021-10-25): 36.3 mAP, 3.10M
+# params, 3.85 GFLOPs in its model zoo.
+# Data, batch size, learning rate and schedule (that file's: 80 per GPU x 4, lr 0.4, 300 epochs)
+# come from picodet-csppan_pplcnet_1x_coco.py: edit them there (or override them here); this file
+# changes only the backbone's width and its ImageNet weights.
 _base_ = './picodet-csppan_pplcnet_1x_coco.py'
 
 # ---------------- parameters that often need to be modified ----------------
 widen_factor = 1.5  # PP-LCNet width multiplier
-# Converted backbone weights: tools/model_converters/paddle2pplcnet.py --backbone-only
-backbone_checkpoint = None  # e.g. 'checkpoints/pplcnet_x1_5_backbone.pth'
+# ImageNet weights for the backbone, as PaddleDetection trains from them (LCNet_x1_5_pretrained
+# .pdparams): PaddleClas' PPLCNet_x1_5_pretrained.pdparams (https://paddle-imagenet-models-name.
+# bj.bcebos.com/dygraph/legendary_models/PPLCNet_x1_5_pretrained.pdparams) converted by
+# `pretrained_command`, which tools/train.py prints when the file is missing. From scratch
+# instead: --cfg-options model.backbone.init_cfg=None (or pretrained = None here).
+pretrained = 'checkpoints/pplcnet_1.5x_in1k_backbone.pth'
+pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
+                      f'PPLCNet_x1_5_pretrained.pdparams {pretrained} --backbone-only')
 # ----------------------------------------------------------------------------
 
 # Derived as in the 1x config (mmengine evaluates each config file on its own).
@@ -17,6 +25,6 @@ neck_in_channels = [int(c * widen_factor) for c in (128, 256, 512)]
 model = dict(
     backbone=dict(
         widen_factor=widen_factor,
-        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=backbone_checkpoint)
-        if backbone_checkpoint else None),
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+        if pretrained else None),
     neck=dict(in_channels=neck_in_channels))

@@ -1,5 +1,14 @@
 # The later PicoDet (CSP-PAN, SimOTA, VFL; arXiv 2111.00902) with PP-LCNet 1x at 416
 # on COCO-2017.
+# Recipe: PaddleDetection's configs/picodet/legacy_model/more_config/picodet_lcnet_1_5x_416_coco.yml
+# (at HEAD 666f597fd0; published as configs/picodet/more_config/ in 1fa998be68, 2021-10-25, its
+# recipe unchanged since), the LCNet row of that model zoo: 80 images per GPU x 4 GPUs, lr 0.4,
+# 300 epochs of cosine, warm-up 300 iterations from 0.1, weight decay 4e-5
+# (_base_/schedules/picodet_300e.py), EMA with cycle_epoch 40, its 416 reader
+# (_base_/datasets/coco_detection_picodet.py: one random size in 352-480 per batch, bicubic
+# evaluation at 416). PaddleDetection's own 1x file, picodet_lcnet_1_0x_416_coco.yml, came later
+# (2fedefa3f2, 2023-05-15, for its TIPC tests) with 90 images per GPU at the same lr; this
+# config keeps the 1.5x model's recipe, so that the two configs differ in the width only.
 _base_ = [
     '../_base_/models/picodet_csppan_pplcnet.py', '../_base_/datasets/coco_detection_picodet.py',
     '../_base_/schedules/picodet_300e.py', '../_base_/default_runtime_det.py'
@@ -8,12 +17,18 @@ _base_ = [
 # ---------------- parameters that often need to be modified ----------------
 data_root = 'data/coco/'  # annotations/instances_{train,val}2017.json, {train,val}2017/*.jpg
 classes = None  # None: COCO's 80 classes; another dataset: a tuple of its category names
-batch_size = 56  # per GPU; the paper uses 4 GPUs x 56 = 224 (see auto_scale_lr)
-base_lr = 0.4  # for a total batch of 224; `tools/train.py --auto-scale-lr` rescales it
+batch_size = 80  # per GPU; PaddleDetection trains on 4 GPUs: 320 (see auto_scale_lr)
+base_lr = 0.4  # for a total batch of 320; `tools/train.py --auto-scale-lr` rescales it
 max_epochs = 300
 widen_factor = 1.0  # PP-LCNet width multiplier
-# Converted backbone weights: tools/model_converters/paddle2pplcnet.py --backbone-only
-backbone_checkpoint = None  # e.g. 'checkpoints/pplcnet_x1_0_backbone.pth'
+# ImageNet weights for the backbone, as PaddleDetection trains from them (LCNet_x1_0_pretrained
+# .pdparams): PaddleClas' PPLCNet_x1_0_pretrained.pdparams (https://paddle-imagenet-models-name.
+# bj.bcebos.com/dygraph/legendary_models/PPLCNet_x1_0_pretrained.pdparams) converted by
+# `pretrained_command`, which tools/train.py prints when the file is missing. From scratch
+# instead: --cfg-options model.backbone.init_cfg=None (or pretrained = None here).
+pretrained = 'checkpoints/pplcnet_1x_in1k_backbone.pth'
+pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
+                      f'PPLCNet_x1_0_pretrained.pdparams {pretrained} --backbone-only')
 # ----------------------------------------------------------------------------
 
 # Derived from the parameters above (a config inheriting this one that changes a parameter
@@ -24,10 +39,13 @@ metainfo = dict(classes=classes) if classes else None
 neck_in_channels = [int(c * widen_factor) for c in (128, 256, 512)]
 
 model = dict(
+    # one random square size per batch, 352..480 (PaddleDetection's BatchRandomResize)
+    data_preprocessor=dict(batch_augments=_base_.multiscale_batch_augments),
     backbone=dict(
         widen_factor=widen_factor,
-        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=backbone_checkpoint)
-        if backbone_checkpoint else None),
+        # None: the layers' own initialisation (Kaiming-normal convs, unit BN), from scratch
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+        if pretrained else None),
     neck=dict(in_channels=neck_in_channels),
     bbox_head=dict(num_classes=num_classes))
 train_dataloader = dict(

@@ -7,21 +7,27 @@
 _base_ = ['./picodet_pplcnet_1x_coco.py', '../_base_/schedules/mobileone_wd_anneal.py']
 
 # ---------------- parameters that often need to be modified ----------------
-# ImageNet weights: an mmpretrain MobileOne checkpoint of the *training* form (keys
-# backbone.stage*.branch_*; not a re-parameterised one), e.g. mmpretrain's
-# mobileone-s1_8xb32_in1k_20221110-ceeef467.pth, used as it is through init_cfg below.
-backbone_checkpoint = None  # e.g. 'checkpoints/mobileone-s1_8xb32_in1k.pth'
+# ImageNet weights for the backbone: mmpretrain's MobileOne-S1 checkpoint of the *training*
+# form (keys backbone.stage*.branch_*; not a re-parameterised one), used as it is through
+# init_cfg below (no converter: its keys are already this backbone's). `pretrained_command`
+# downloads it (mmpretrain's metafile, mobileone-s1_8xb32_in1k); tools/train.py prints it when
+# the file is missing. From scratch instead: pretrained = None here (MobileOne's own default
+# init_cfg: Kaiming convs, unit BN) or --cfg-options model.backbone.init_cfg=None (torch's
+# default initialisation of each layer).
+pretrained = 'checkpoints/mobileone-s1_8xb32_in1k.pth'
+pretrained_command = (f'curl -L -o {pretrained} https://download.openmmlab.com/mmclassification/'
+                      'v0/mobileone/mobileone-s1_8xb32_in1k_20221110-ceeef467.pth')
 backbone = dict(type='MobileOne', arch='s1', out_indices=(1, 2, 3))  # strides 8, 16, 32
 neck_in_channels = [192, 512, 1280]  # backbone.out_channels at out_indices
 anneal_weight_decay = False  # True: MobileOne's cosine weight-decay annealing (to 1/10)
 # ----------------------------------------------------------------------------
 
 model = dict(
-    # _delete_: no PPLCNet argument is kept; without a checkpoint MobileOne keeps its own
-    # default init_cfg (Kaiming convs, BN weight 1)
+    # _delete_: no PPLCNet argument is kept; without weights MobileOne keeps its own default
+    # init_cfg (Kaiming convs, BN weight 1)
     backbone=dict(backbone, _delete_=True, **(dict(
-        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=backbone_checkpoint))
-        if backbone_checkpoint else {})),
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained))
+        if pretrained else {})),
     neck=dict(in_channels=neck_in_channels))
 if anneal_weight_decay:
     param_scheduler = _base_.param_scheduler + [

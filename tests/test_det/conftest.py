@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import set_random_seed
 
 import pplc_vision  # noqa: F401  (registers the detection components)
-from det_helpers import DET_CONFIGS, LABELME_COCO, REPO
+from det_helpers import LABELME_COCO, REPO, load_det_config
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +20,9 @@ def _mmdet_scope() -> None:
 
 @pytest.fixture
 def load_cfg() -> Callable[[str], Config]:
-    """Load ``configs/det/NAME``."""
-    return lambda name: Config.fromfile(str(DET_CONFIGS / name))
+    """Load ``configs/det/NAME`` with its backbone from scratch (the COCO configs' default
+    ImageNet weights are files under checkpoints/ that tests do not have)."""
+    return lambda name: load_det_config(name, from_scratch=True)
 
 
 @pytest.fixture

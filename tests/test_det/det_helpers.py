@@ -3,7 +3,10 @@ import json
 from pathlib import Path
 
 from mmcv.transforms import Compose
+from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+
+from pplc_vision.apis.pretrained_files import pretrained_init_cfgs
 
 REPO = Path(__file__).resolve().parents[2]
 DET_CONFIGS = REPO / 'configs' / 'det'
@@ -13,8 +16,21 @@ PAPER_CONFIGS = ('picodet_pplcnet_0.5x_coco.py', 'picodet_pplcnet_1x_coco.py',
 CSPPAN_CONFIGS = ('picodet-csppan_pplcnet_1.5x_coco.py', 'picodet-csppan_pplcnet_1x_coco.py')
 DEMO_CONFIG = 'picodet_pplcnet_1x_demo-voc.py'
 ALL_CONFIGS = PAPER_CONFIGS + CSPPAN_CONFIGS + (DEMO_CONFIG, )
+MOBILEONE_CONFIG = 'picodet_mobileone_s1_coco.py'
+# the COCO configs: each starts from ImageNet backbone weights under checkpoints/ by default
+COCO_CONFIGS = PAPER_CONFIGS + CSPPAN_CONFIGS + (MOBILEONE_CONFIG, )
 LABELME_COCO = Path('/usr/share/doc/labelme-examples/examples/instance_segmentation/'
                     'data_dataset_coco')
+
+
+def load_det_config(name: str, from_scratch: bool = False) -> Config:
+    """``configs/det/NAME``; ``from_scratch`` sets each ``Pretrained`` init_cfg of the model to
+    None, as the ``--cfg-options`` of tools/train.py's missing-weights error does (tests never
+    have the converted ImageNet files)."""
+    cfg = Config.fromfile(str(DET_CONFIGS / name))
+    if from_scratch:
+        cfg.merge_from_dict({where: None for where, _ in pretrained_init_cfgs(cfg.model)})
+    return cfg
 
 
 def demo_batch(cfg, demo_coco):
@@ -34,7 +50,6 @@ def demo_batch(cfg, demo_coco):
     return pseudo_collate(samples)
 
 
-
 def memorisation_config(base: str, data_root: str, num_images: int, num_classes: int, *,
                         input_size: int, epochs: int, lr: float, repeat: int = 8,
                         warmup_iters: int = 20, seed: int = 0) -> str:
@@ -48,7 +63,8 @@ def memorisation_config(base: str, data_root: str, num_images: int, num_classes:
     and the later PicoDet scored mAP@0.5 0.67-0.80 in eval mode while predicting well in
     training mode. ``repeat`` batches an epoch; linear
     warm-up over ``warmup_iters`` iterations, then cosine to 0. The base config's model (and its
-    EMA) are left as they are, apart from ``num_classes``.
+    EMA) are left as they are, apart from ``num_classes`` and the backbone, which starts from
+    scratch (:data:`FROM_SCRATCH`: the COCO configs load ImageNet weights from checkpoints/).
     """
     return f"""_base_ = '{DET_CONFIGS / base}'
 data_root = '{data_root}'
@@ -64,7 +80,7 @@ test_pipeline = [
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))]
 data = dict(type='CocoFileDataset', data_root=data_root, ann_file='annotations.json',
             data_prefix=dict(img=''), metainfo=None)
-model = dict(data_preprocessor=dict(batch_augments=None),
+model = dict(data_preprocessor=dict(batch_augments=None), backbone=dict(init_cfg=None),
              bbox_head=dict(num_classes={num_classes}))
 train_dataloader = dict(
     batch_size={num_images}, num_workers=0, persistent_workers=False,

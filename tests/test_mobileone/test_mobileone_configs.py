@@ -41,7 +41,11 @@ def test_only_the_backbone_differs_from_the_pplcnet_config(config, changed):
                 'auto_scale_lr', 'custom_hooks'):
         assert ours.get(key) == parent.get(key), key
     assert ours.model.backbone.type == 'MobileOne' and ours.model.backbone.arch == 's1'
-    assert 'init_cfg' not in ours.model.backbone  # MobileOne's default init unless weights given
+    if config == DET_CONFIG:  # the COCO detector starts from ImageNet weights, as all do
+        assert ours.model.backbone.init_cfg == dict(type='Pretrained', prefix='backbone.',
+                                                    checkpoint=ours.pretrained)
+    else:
+        assert 'init_cfg' not in ours.model.backbone  # MobileOne's default init
 
 
 @pytest.mark.parametrize('type_name', ['MobileOne', 'mmpretrain.MobileOne'])
@@ -75,6 +79,7 @@ def test_detector_trains_a_step(load_mobileone_config):
     cfg = load_mobileone_config(DET_CONFIG)
     cfg.model.bbox_head.num_classes = 3
     cfg.model.data_preprocessor.batch_augments = None
+    cfg.model.backbone.pop('init_cfg')  # MobileOne's own init instead of the ImageNet file
     for t in cfg.train_dataloader.dataset.pipeline:
         if t.type == 'Resize':
             t.scale = (160, 160)
