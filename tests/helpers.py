@@ -1,11 +1,16 @@
 """Shared test helpers: tiny on-disk datasets that the tests write themselves (no downloads)."""
 import json
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+import pytest
+
+from pplc_vision.apis import ToolError, run_train
 
 # One image: its (height, width) and its boxes as (x1, y1, x2, y2, category index).
 ImageSpec = dict
@@ -90,3 +95,17 @@ def make_divisible_spec(value: float, divisor: int = 8) -> int:
     if rounded < 0.9 * value:
         rounded += divisor
     return rounded
+
+
+def assert_override_trains_from_scratch(argv: Sequence[str], from_scratch: str) -> None:
+    """``tools/train.py argv`` stops with the missing-pretrained-weights line whose
+    ``--cfg-options`` is ``from_scratch``; with that override it trains one finite iteration
+    with no pretrained backbone."""
+    with pytest.raises(ToolError) as error:
+        run_train(list(argv))
+    override = re.search(r'--cfg-options (\S+)$', str(error.value)).group(1)
+    assert override == from_scratch
+    runner = run_train(list(argv) + ['--cfg-options', override])
+    assert runner.iter == 1
+    assert math.isfinite(runner.message_hub.get_scalar('train/loss').current())
+    assert runner.model.backbone.init_cfg is None

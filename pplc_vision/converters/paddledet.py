@@ -21,9 +21,9 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from mmdet.registry import DATASETS
 from torch import nn
 
-from .checkpoint import ConversionError, StateDict, _short, add_bn_counters, state_dict_mismatch
+from .checkpoint import ConversionError, StateDict, _short, add_bn_counters
 from .paddle import _BN_NAMES, load_paddle_params, paddle_tensor, pplcnet_backbone_key
-from .target import dataset_meta, load_target_config
+from .target import checkpoint_for_config, load_target_config
 
 #: family -> (what names it, the neck our config must build, the head)
 FAMILIES: Dict[str, Tuple[str, str, str]] = {
@@ -148,16 +148,5 @@ def paddledet_checkpoint(src: str, config: str) -> Tuple[dict, str]:
         raise ConversionError(
             f'{src} is a {family} PicoDet ({what}: {neck} + {head}), but config {config} builds '
             f'{describe_detector(model)}')
-    problems = state_dict_mismatch(state_dict, model)
-    if problems:
-        raise ConversionError(f'{src} does not fit config {config} ({describe_detector(model)}): '
-                              + '; '.join(problems))
-    meta = dict(converted_from='paddledet', source=src, config=config,
-                model=describe_detector(model), dropped=dropped)
-    classes = dataset_meta(cfg, DATASETS, 'mmdet')
-    if classes is not None:
-        meta['dataset_meta'] = classes
-    summary = (f'{describe_detector(model)}, {len(state_dict)} tensors' +
-               (f', dropped {len(dropped)} unused tensors ({_short(dropped, 2)})'
-                if dropped else ''))
-    return dict(meta=meta, state_dict=state_dict), summary
+    return checkpoint_for_config(state_dict, model, cfg, src, config, describe_detector(model),
+                                 'paddledet', DATASETS, 'mmdet', dropped, 'unused')

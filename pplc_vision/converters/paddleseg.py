@@ -22,10 +22,10 @@ from typing import Any, List, Mapping, Optional, Tuple
 from mmseg.registry import DATASETS
 from torch import nn
 
-from .checkpoint import ConversionError, StateDict, _short, add_bn_counters, state_dict_mismatch
+from .checkpoint import ConversionError, StateDict, _short, add_bn_counters
 from .paddle import _BN_NAMES, load_paddle_params, paddle_tensor, pplcnet_backbone_key
 from .paddle_mobilenet_v3 import mobilenet_v3_backbone_key
-from .target import dataset_meta, load_target_config
+from .target import checkpoint_for_config, load_target_config
 
 #: Classifier parts of wrapped PaddleClas backbones that DeepLabV3P never runs.
 CLASSIFIER_PARTS = ('last_second_conv', 'last_conv', 'fc')
@@ -112,16 +112,5 @@ def paddleseg_checkpoint(src: str, config: str) -> Tuple[dict, str]:
     a one-line summary; :class:`ConversionError` when it does not fit exactly."""
     state_dict, dropped = convert_paddleseg_deeplabv3p(load_paddle_params(src), source=src)
     cfg, model = load_target_config(config, 'decode_head', (HEAD_TYPE, ))
-    problems = state_dict_mismatch(state_dict, model)
-    if problems:
-        raise ConversionError(f'{src} does not fit config {config} ({describe_model(model)}): '
-                              + '; '.join(problems))
-    meta = dict(converted_from='paddleseg', source=src, config=config,
-                model=describe_model(model), dropped=dropped)
-    classes = dataset_meta(cfg, DATASETS, 'mmseg')
-    if classes is not None:
-        meta['dataset_meta'] = classes
-    summary = (f'{describe_model(model)}, {len(state_dict)} tensors' +
-               (f', dropped {len(dropped)} classifier tensors ({_short(dropped, 2)})'
-                if dropped else ''))
-    return dict(meta=meta, state_dict=state_dict), summary
+    return checkpoint_for_config(state_dict, model, cfg, src, config, describe_model(model),
+                                 'paddleseg', DATASETS, 'mmseg', dropped, 'classifier')

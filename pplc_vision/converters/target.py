@@ -1,14 +1,14 @@
 """The config a whole-model checkpoint is converted for: the model it builds and the dataset
 classes the OpenMMLab inferencers read from a checkpoint's ``meta``."""
 import os.path as osp
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 from mmengine.registry import DefaultScope, Registry
 from torch import nn
 
 from ..apis.model_builder import build_model_from_config
-from .checkpoint import ConversionError
+from .checkpoint import ConversionError, StateDict, _short, state_dict_mismatch
 
 
 def load_target_config(config: str, head_attr: str, head_types: Sequence[str]
@@ -39,3 +39,25 @@ def dataset_meta(cfg: Config, datasets: Registry, scope: str) -> Optional[dict]:
         return None
     return dict(classes=list(metainfo['classes']),
                 palette=[list(c) for c in metainfo.get('palette', [])])
+
+
+def checkpoint_for_config(state_dict: StateDict, model: nn.Module, cfg: Config, src: str,
+                          config: str, description: str, converted_from: str,
+                          datasets: Registry, scope: str, dropped: List[str],
+                          dropped_what: str) -> Tuple[dict, str]:
+    """``state_dict`` checked key by key and shape by shape against ``config``'s ``model``,
+    as an mmengine checkpoint (``state_dict`` + ``meta`` with the dataset classes) and a
+    one-line summary; :class:`ConversionError` when it does not fit exactly."""
+    problems = state_dict_mismatch(state_dict, model)
+    if problems:
+        raise ConversionError(f'{src} does not fit config {config} ({description}): '
+                              + '; '.join(problems))
+    meta = dict(converted_from=converted_from, source=src, config=config, model=description,
+                dropped=dropped)
+    classes = dataset_meta(cfg, datasets, scope)
+    if classes is not None:
+        meta['dataset_meta'] = classes
+    summary = (f'{description}, {len(state_dict)} tensors' +
+               (f', dropped {len(dropped)} {dropped_what} tensors ({_short(dropped, 2)})'
+                if dropped else ''))
+    return dict(meta=meta, state_dict=state_dict), summary

@@ -4,8 +4,9 @@
 ``(N, C, H_l, W_l)`` and box-distribution logits ``(N, 4 * (reg_max + 1), H_l, W_l)``, so the
 predictor (:mod:`.predictor`) decodes them with ``bbox_head.predict_by_feat`` and the head's
 ``test_cfg``, exactly as ``tools/test.py`` does. Input: as
-:class:`~.detection.DetectorExportWrapper` takes it, ``(N, 3, H, W)`` float images in 0..255 in the network's channel order (RGB when the
-data preprocessor converts BGR to RGB); mean and std are in the graph.
+:class:`~.detection.DetectorExportWrapper` takes it, ``(N, 3, H, W)`` float images in 0..255 in
+the network's channel order (RGB when the data preprocessor converts BGR to RGB); mean and std
+are in the graph.
 """
 from typing import List, Sequence, Tuple
 

@@ -6,7 +6,8 @@ CSP-PAN ``picodet_lcnet_1_5x_416_coco``, built from the paddledet wheel), saved 
 
 Weights are PaddleDetection's initialisation (seeded) with the class predictors redrawn so
 that one class has more candidates than ``nms_pre`` (the per-class top-k matters) and others a
-few; BN statistics come from real photos. Needs paddlepaddle and the paddledet wheel (test-only; ``tools/setup_env.sh --test``).
+few; BN statistics come from real photos. Needs paddlepaddle and the paddledet wheel
+(test-only; ``tools/setup_env.sh --test``).
 """
 import paddle  # first: Paddle runs much slower when torch was imported before it
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers import assert_override_trains_from_scratch
 import torch
 from seg_helpers import (FROM_SCRATCH, REPO, SEG_CONFIGS, load_seg_config,
                          small_training_config)
@@ -127,11 +128,4 @@ def test_documented_override_trains_from_scratch(tiny_cityscapes, tmp_path, monk
     small_training_config(load_seg_config('deeplabv3plus_pplcnet_0.5x_os32_cityscapes.py'),
                           tiny_cityscapes, tmp_path / 'unused').dump(str(config))
     argv = [str(config), '--work-dir', str(tmp_path / 'work')]
-    with pytest.raises(ToolError) as error:
-        run_train(argv)
-    override = re.search(r'--cfg-options (\S+)$', str(error.value)).group(1)
-    assert override == FROM_SCRATCH
-    runner = run_train(argv + ['--cfg-options', override])
-    assert runner.iter == 1
-    assert math.isfinite(runner.message_hub.get_scalar('train/loss').current())
-    assert runner.model.backbone.init_cfg is None
+    assert_override_trains_from_scratch(argv, FROM_SCRATCH)

@@ -70,18 +70,31 @@ def build_paddledet_picodet_lcnet(scale: float = 1.5, num_classes: int = 80,
     head = module('heads.pico_head').PicoHead(
         conv_feat=feat, num_classes=num_classes, fpn_stride=list(STRIDES),
         feat_in_chan=NECK_CHANNELS, prior_prob=0.01, reg_max=REG_MAX, cell_offset=0.5,
-        loss_class=module('losses.varifocal_loss').VarifocalLoss(use_sigmoid=True, iou_weighted=True,
-                                                 loss_weight=1.0),
+        loss_class=module('losses.varifocal_loss').VarifocalLoss(
+            use_sigmoid=True, iou_weighted=True, loss_weight=1.0),
         loss_dfl=module('losses.gfocal_loss').DistributionFocalLoss(loss_weight=0.25),
         loss_bbox=module('losses.iou_loss').GIoULoss(loss_weight=2.0),
-        assigner=module('assigners.simota_assigner').SimOTAAssigner(candidate_topk=10, iou_weight=6,
-                                                   num_classes=num_classes),
+        assigner=module('assigners.simota_assigner').SimOTAAssigner(
+            candidate_topk=10, iou_weight=6, num_classes=num_classes),
         nms=module('layers').MultiClassNMS(**NMS))
     model = module('architectures.picodet').PicoDet(backbone, neck, head)
     if calibration is not None:
         set_paddle_bn_statistics(FeaturesOnly(model), calibration)
     model.eval()
     return model
+
+
+def redraw_class_predictors(model, busy: int = 6, seed: int = 1) -> None:
+    """Give random weights something to detect: per level, class-predictor weights drawn from
+    N(0, 0.05) and biases -2.5 for the first ``busy`` classes (more candidates than
+    ``nms_top_k``, so the per-class top-k matters), -4 for the others (a few)."""
+    rng = np.random.default_rng(seed)
+    for level in range(len(STRIDES)):
+        predictor = getattr(model.head, f'head_cls{level}')
+        bias = np.full(predictor.bias.shape, -4.0, np.float32)
+        bias[:busy] = -2.5
+        predictor.weight.set_value(rng.normal(0, 0.05, predictor.weight.shape).astype('float32'))
+        predictor.bias.set_value(bias)
 
 
 class FeaturesOnly:

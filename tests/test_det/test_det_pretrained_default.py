@@ -2,13 +2,13 @@
 trains: a missing file stops tools/train.py at once with one line (the file, the command that
 makes it, the from-scratch override), and that override trains; the demo config needs no
 weights."""
-import math
 import re
 import subprocess
 import sys
 from functools import lru_cache
 
 import pytest
+from helpers import assert_override_trains_from_scratch
 from mmengine.config import Config
 
 from det_helpers import COCO_CONFIGS, DEMO_CONFIG, DET_CONFIGS, REPO, load_det_config
@@ -139,11 +139,4 @@ param_scheduler = [dict(type='ConstantLR', factor=1.0)]
 default_hooks = dict(checkpoint=dict(interval=-1, save_last=False))
 """)
     argv = [str(path), '--work-dir', str(tmp_path / 'work')]
-    with pytest.raises(ToolError) as error:
-        run_train(argv)
-    override = re.search(r'--cfg-options (\S+)$', str(error.value)).group(1)
-    assert override == FROM_SCRATCH
-    runner = run_train(argv + ['--cfg-options', override])
-    assert runner.iter == 1
-    assert math.isfinite(runner.message_hub.get_scalar('train/loss').current())
-    assert runner.model.backbone.init_cfg is None
+    assert_override_trains_from_scratch(argv, FROM_SCRATCH)
