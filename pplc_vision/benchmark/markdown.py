@@ -93,6 +93,69 @@ def render_paddleseg(comparison: Dict[str, Any]) -> str:
     return '\n'.join(lines)
 
 
+def render_paddledet(comparison: Dict[str, Any]) -> str:
+    """The end-to-end PicoDet race against PaddleDetection on Paddle Inference as markdown."""
+    h, w = comparison['input_hw']
+    params = comparison['params']
+    load = comparison['load_average']
+    images = ', '.join(f'`{p}` ({n} detections, {c} NMS candidates)' for p, n, c in zip(
+        comparison['images'], comparison['detections_per_image'],
+        comparison['nms_candidates_per_image']))
+    base = next(k for k in comparison['results'] if k.startswith('paddle_inference:'))
+    lines = [f"### PicoDet-LCNet-1.5x end to end ({h}x{w}): PaddleDetection on Paddle Inference "
+             f"+ oneDNN against our deployment", '',
+             environment_line(comparison['environment'], comparison['threads']) +
+             f" Load average (`uptime`) {load['before'][0]:.2f} before, {load['after'][0]:.2f} "
+             f"after the run. Same weights on both sides: PaddleDetection's own PicoDet-LCNet-1.5x "
+             f"(`picodet_lcnet_1_5x_416_coco`, seeded random weights, class predictors redrawn so "
+             f"that it detects, BN statistics from the timed images), converted into `"
+             f"{comparison['config']}` and loaded strictly; params "
+             f"{params['ours'] / 1e6:.3f}M ours / {params['paddle'] / 1e6:.3f}M PaddleDetection.",
+             '', f"End to end per image: image file in (`cv2.imread`), boxes in image pixels out. "
+             f"Paddle: PaddleDetection's evaluation reader (ppdet's operators), then the model "
+             f"exported by `paddle.jit.save` as PaddleDetection exports it (inputs `image`, "
+             f"`scale_factor`; decoding, rescaling and `multiclass_nms3` in the graph). Ours: the "
+             f"config's test resize (mmcv, bicubic), then `DetectorExportWrapper` with NMS in the "
+             f"graph on the engine. Images: {images}. {comparison['rounds']} interleaved rounds "
+             f"(engine order rotated each round, {comparison['settle_s']:g} s pause before each "
+             f"engine), each engine {comparison['warmup']} untimed then "
+             f"{comparison['iters']} timed calls per image per round.", '',
+             '| engine | precision | part | median (ms) | p10 | p90 | round medians (ms) | '
+             f'speed-up over {base.replace(":", " ")} | same detections as Paddle '
+             f'(images; boxes at IoU >= 0.99) |', '|---|---|---|---|---|---|---|---|---|']
+    for key, r in comparison['results'].items():
+        ms, agree = r['latency_ms'], r.get('agreement')
+        same = (f"{agree['images_agree']}/{agree['images']}; "
+                f"{agree['boxes_matched']}/{agree['boxes']}" if agree else '- (network alone)')
+        lines.append(
+            f"| {key.split(':')[0]} | {r['precision']} | "
+            f"{'end to end' if r['part'] == 'end_to_end' else 'network alone'} | "
+            f"{ms['median']:.1f} | {ms['p10']:.1f} | {ms['p90']:.1f} | "
+            f"{min(r['round_medians_ms']):.1f}-{max(r['round_medians_ms']):.1f} | "
+            f"{comparison['speedup_vs_paddle'][key]:.2f}x | {same} |")
+    notes = []
+    for key, r in comparison['results'].items():
+        if key.startswith('paddle_inference:') and key != base and \
+                r.get('identical_to_reference'):
+            notes.append(f"Paddle Inference {r['precision']} (`enable_mkldnn_bfloat16`) runs "
+                         f"without complaint on this CPU but gives bit-identical outputs to "
+                         f"{base.split(':')[1]}: it ran fp32 kernels (CPU flags: "
+                         f"{', '.join(comparison['environment']['cpu']['flags'])}), so its time "
+                         f"is an fp32 time.")
+        if 'drift_vs_fp32' in r:
+            notes.append(f"int8 is NNCF's network alone ({r['calib_images']} calibration crops; "
+                         f"the end-to-end module with NMS is not quantised), beside the fp32 "
+                         f"network alone on the same engine; its output drift from fp32: "
+                         f"relative error {r['drift_vs_fp32']['relative_error']:.2e} (random "
+                         f"weights: not representative of trained ones).")
+    notes += [f"Not run: {key}: {why}" for key, why in comparison['skipped'].items()]
+    if notes:
+        lines += [''] + [f'- {n}' for n in notes]
+    if comparison.get('command'):
+        lines += ['', 'Command:', '', f"    {comparison['command']}"]
+    return '\n'.join(lines)
+
+
 def render_complexity(rows: Sequence[ComplexityRow], input_hw: Tuple[int, int] = (224, 224)
                       ) -> str:
     """A markdown table: paper vs measured params and MACs."""

@@ -57,14 +57,7 @@ def reference(tmp_path_factory) -> Reference:
     """PaddleDetection's PicoDet-LCNet-1.5x with random weights and real BN statistics."""
     paddle.seed(0)
     model = ref.build_paddledet_picodet_lcnet(SCALE)
-    rng = np.random.default_rng(1)
-    for level in range(len(ref.STRIDES)):  # busy classes 0-5, sparse others; random boxes
-        predictor = getattr(model.head, f'head_cls{level}')
-        weight = rng.normal(0, 0.05, predictor.weight.shape).astype('float32')
-        bias = np.full(predictor.bias.shape, -4.0, np.float32)
-        bias[:BUSY] = -2.5
-        predictor.weight.set_value(weight)
-        predictor.bias.set_value(bias)
+    ref.redraw_class_predictors(model, busy=BUSY)  # busy classes 0-5, sparse others
     calibration = np.concatenate([ref.preprocess(rgb(p))[0] for p in PHOTOS])
     ref.set_paddle_bn_statistics(ref.FeaturesOnly(model), calibration)
     path = str(tmp_path_factory.mktemp('paddledet') / 'picodet_lcnet_1_5x_416_coco.pdparams')

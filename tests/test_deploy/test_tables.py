@@ -138,6 +138,38 @@ def test_paddleseg_comparison_same_weights(tmp_path):
     assert 'PaddleSeg on Paddle Inference + oneDNN' in doc.read_text()
 
 
+def test_paddledet_end_to_end_race_same_detections(tmp_path):
+    """PaddleDetection's exported PicoDet-LCNet-1.5x (NMS in the graph) on Paddle Inference and
+    our converted config's NMS-in-graph module on OpenVINO, end to end on a real photo: the same
+    detections, equal params, and the section with its command (one round, one timed call)."""
+    out, doc = tmp_path / 'det.json', tmp_path / 'benchmarks.md'
+    photo = 'data/demo_coco/images/voc.jpg'
+    argv = ['--tables', 'paddledet', '--det-engines', 'openvino:fp32', '--paddle-precisions',
+            'fp32', '--det-images', photo, '--det-rounds', '1', '--det-warmup', '0',
+            '--det-iters', '1', '--json', str(out), '--doc', str(doc)]
+    result = subprocess.run([sys.executable, TOOL, *argv], capture_output=True, text=True,
+                            cwd=ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    race = json.loads(out.read_text())['paddledet']
+    assert race['images'] == [photo] and race['params']['ours'] == race['params']['paddle']
+    results = race['results']
+    assert list(results) == ['paddle_inference:fp32', 'openvino:fp32']
+    assert results['paddle_inference:fp32']['inputs'] == ['image', 'scale_factor']
+    ours = results['openvino:fp32']
+    assert ours['engine'] == 'openvino' and ours['part'] == 'end_to_end'
+    # random weights with busy classes: many NMS candidates, the full 100 detections kept
+    assert race['detections_per_image'] == [100] and race['nms_candidates_per_image'][0] > 6000
+    assert ours['agreement']['images_agree'] == 1
+    assert ours['agreement']['boxes_matched'] == ours['agreement']['boxes'] == 100
+    for key, r in results.items():
+        assert r['latency_ms']['iters'] == 1 and len(r['round_medians_ms']) == 1
+        assert race['speedup_vs_paddle'][key] == pytest.approx(
+            results['paddle_inference:fp32']['latency_ms']['median'] / r['latency_ms']['median'])
+    text = doc.read_text()
+    assert 'PicoDet-LCNet-1.5x end to end (416x416)' in text and '| 1/1; 100/100 |' in text
+    assert 'python tools/analysis_tools/reproduce_tables.py ' + ' '.join(argv) in text
+
+
 def test_paddle_after_torch_is_refused(tmp_path):
     import paddle
     loaded = list(sys.modules)

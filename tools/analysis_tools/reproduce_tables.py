@@ -2,7 +2,8 @@
 comparison) on this machine, and write them into docs/benchmarks.md.
 
 Usage:
-    python tools/analysis_tools/reproduce_tables.py [--tables paddle paddleseg table2 ... table5]
+    python tools/analysis_tools/reproduce_tables.py [--tables paddle paddleseg paddledet
+        table2 ... table5]
         [--engines pytorch:fp32 openvino:fp32 openvino:bf16 openvino:int8] [--threads 2]
         [--warmup 30] [--iters 200] [--calib-images 32] [--seg-calib-images 8]
         [--drift-images 8] [--doc docs/benchmarks.md] [--json OUT]
@@ -10,8 +11,10 @@ Usage:
 Each table's rows are measured in one run (params, MACs, latency per engine and precision) and
 printed beside the paper's values and latency ratios. "paddle" times PaddleClas' PPLCNet_x1_0
 on Paddle Inference + oneDNN against our engines with the same weights, "paddleseg" PaddleSeg's
-DeepLabV3P (PP-LCNet-1x, MobileNetV3-large-0.75x) at 1024x2048 likewise (each skipped with a
-message when paddlepaddle, paddleclas or paddleseg is not installed).
+DeepLabV3P (PP-LCNet-1x, MobileNetV3-large-0.75x) at 1024x2048 likewise, "paddledet"
+PaddleDetection's deployed PicoDet-LCNet-1.5x end to end (image file in, boxes out) on Paddle
+Inference against ours on --det-engines, in interleaved rounds (each skipped with a message when
+paddlepaddle, paddleclas, paddleseg or paddledet is not installed).
 """
 import argparse
 import os
@@ -22,9 +25,10 @@ try:  # Paddle must be imported before torch: the other order slows Paddle Infer
 except ImportError:
     pass
 
-from pplc_vision.benchmark.markdown import (render_paddle, render_paddleseg, render_table,
-                                            update_markdown_section)
+from pplc_vision.benchmark.markdown import (render_paddle, render_paddledet, render_paddleseg,
+                                            render_table, update_markdown_section)
 from pplc_vision.benchmark.paddle_compare import paddle_comparison
+from pplc_vision.benchmark.paddledet_compare import IMAGES, paddledet_comparison
 from pplc_vision.benchmark.paddleseg_compare import paddleseg_comparison
 from pplc_vision.benchmark.paper_data import TABLES
 from pplc_vision.benchmark.report import write_json
@@ -39,8 +43,9 @@ DEFAULT_ENGINES = ('pytorch:fp32', 'onnxruntime:fp32', 'openvino:fp32', 'openvin
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--tables', nargs='+',
-                        default=['paddle', 'paddleseg', 'table2', 'table3', 'table4', 'table5'],
-                        choices=sorted(TABLES) + ['paddle', 'paddleseg'])
+                        default=['paddle', 'paddleseg', 'paddledet', 'table2', 'table3',
+                                 'table4', 'table5'],
+                        choices=sorted(TABLES) + ['paddle', 'paddleseg', 'paddledet'])
     parser.add_argument('--engines', nargs='+', default=list(DEFAULT_ENGINES),
                         help='ENGINE:PRECISION specs (default: %(default)s)')
     parser.add_argument('--rows', nargs='+', help='only these row names')
@@ -54,6 +59,24 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'takes about 10 s per image)')
     parser.add_argument('--paddleseg-shape', type=int, nargs=2, default=[1024, 2048],
                         metavar=('H', 'W'), help='input of the paddleseg comparison')
+    parser.add_argument('--det-engines', nargs='+',
+                        default=['openvino:fp32', 'openvino:bf16', 'openvino:int8'],
+                        help='paddledet: our ENGINE:PRECISION specs (int8: the network alone; '
+                        'default: %(default)s)')
+    parser.add_argument('--paddle-precisions', nargs='+', default=['fp32', 'bf16'],
+                        choices=['fp32', 'bf16'], help='paddledet: Paddle Inference precisions '
+                        '(the first is the reference)')
+    parser.add_argument('--det-images', nargs='+', default=list(IMAGES),
+                        help='paddledet: the timed image files (default: %(default)s)')
+    parser.add_argument('--det-rounds', type=int, default=10,
+                        help='paddledet: interleaved rounds')
+    parser.add_argument('--det-warmup', type=int, default=2,
+                        help='paddledet: untimed calls per engine per round')
+    parser.add_argument('--det-iters', type=int, default=3,
+                        help='paddledet: timed calls per image per engine per round')
+    parser.add_argument('--det-calib-images', type=int, default=8,
+                        help='paddledet: int8 calibration crops (NNCF bias correction at 416x416 '
+                        'takes about 25 s for 4)')
     parser.add_argument('--calib-dir', help='real images (default: scikit-image photos)')
     parser.add_argument('--calib-images', type=int, default=32,
                         help='real-image crops for BN statistics and int8 calibration')
@@ -69,6 +92,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         engines = parse_engine_specs(args.engines)
+        det_engines = parse_engine_specs(args.det_engines)
     except ValueError as e:
         print(f'reproduce_tables.py: error: {e}', file=sys.stderr)
         return 2
@@ -94,6 +118,19 @@ def main(argv=None) -> int:
                 print(f'paddleseg comparison skipped: {e}', file=sys.stderr)
                 continue
             text = render_paddleseg(result)
+        elif key == 'paddledet':
+            try:
+                result = paddledet_comparison(
+                    det_engines, args.paddle_precisions, args.threads, args.det_rounds,
+                    args.det_warmup, args.det_iters, args.det_images,
+                    calib_images=args.det_calib_images, calib_dir=args.calib_dir, root=ROOT,
+                    log=log)
+            except EngineNotInstalled as e:
+                print(f'paddledet comparison skipped: {e}', file=sys.stderr)
+                continue
+            result['command'] = ' '.join(['python', 'tools/analysis_tools/reproduce_tables.py',
+                                          *(argv if argv is not None else sys.argv[1:])])
+            text = render_paddledet(result)
         else:
             slow = key == 'table5'  # 1024x2048 segmenters: about a second per run
             result = measure_table(

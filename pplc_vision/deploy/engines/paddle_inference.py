@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from types import ModuleType
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -105,8 +105,12 @@ class PaddleInferenceEngine(InferenceEngine):
 
     def __init__(self, layer, example_shape: Sequence[int], workdir: str,
                  precision: str = 'fp32', threads: Optional[int] = None,
-                 deleted_passes: Sequence[str] = ()) -> None:
-        """``deleted_passes``: Paddle Inference passes to leave out (``Config.delete_pass``)."""
+                 deleted_passes: Sequence[str] = (), input_spec: Optional[list] = None
+                 ) -> None:
+        """``deleted_passes``: Paddle Inference passes to leave out (``Config.delete_pass``).
+        ``input_spec``: what ``paddle.jit.save`` traces ``layer`` with (default: one float32
+        input ``x`` shaped ``example_shape``); with several named inputs (e.g. a dict of
+        ``InputSpec``), call the engine with a dict of arrays by input name."""
         super().__init__(precision, threads)
         self.deleted_passes = tuple(deleted_passes)
         paddle = import_engine_module(self.name, 'paddle')
@@ -114,8 +118,9 @@ class PaddleInferenceEngine(InferenceEngine):
         _check_import_order()
         self.runtime = paddle
         prefix = os.path.join(workdir, 'paddle_model')
-        paddle.jit.save(layer, prefix, input_spec=[
-            paddle.static.InputSpec(list(example_shape), 'float32', 'x')])
+        if input_spec is None:
+            input_spec = [paddle.static.InputSpec(list(example_shape), 'float32', 'x')]
+        paddle.jit.save(layer, prefix, input_spec=input_spec)
         model_file = next((prefix + ext for ext in ('.json', '.pdmodel')
                            if os.path.exists(prefix + ext)), None)
         if model_file is None:
@@ -131,12 +136,23 @@ class PaddleInferenceEngine(InferenceEngine):
         for name in self.deleted_passes:
             config.delete_pass(name)
         self.predictor = inference.create_predictor(config)
-        self.input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
+        self.inputs = {n: self.predictor.get_input_handle(n)
+                       for n in self.predictor.get_input_names()}
+        self.input = next(iter(self.inputs.values()))
         self.outputs = [self.predictor.get_output_handle(n)
                         for n in self.predictor.get_output_names()]
 
-    def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
-        self.input.copy_from_cpu(np.ascontiguousarray(inputs, np.float32))
+    def __call__(self, inputs: Union[np.ndarray, Mapping[str, np.ndarray]]
+                 ) -> Tuple[np.ndarray, ...]:
+        """One run: the array of a one-input model, or every input's array by name."""
+        if isinstance(inputs, Mapping):
+            if set(inputs) != set(self.inputs):
+                raise ValueError(f'engine paddle: the model takes inputs {sorted(self.inputs)}, '
+                                 f'got {sorted(inputs)}')
+            for name, array in inputs.items():
+                self.inputs[name].copy_from_cpu(np.ascontiguousarray(array, np.float32))
+        else:
+            self.input.copy_from_cpu(np.ascontiguousarray(inputs, np.float32))
         self.predictor.run()
         return tuple(o.copy_to_cpu() for o in self.outputs)
 

@@ -1,0 +1,295 @@
+"""The same-weights end-to-end race of the deployed PicoDet-LCNet-1.5x: PaddleDetection's model
+exported as its ``tools/export_model.py`` exports it, on Paddle Inference + oneDNN, against our
+converted ``picodet-csppan_pplcnet_1.5x_coco.py`` deployed with NMS in the graph, image file in,
+boxes out, timed in interleaved rounds in one process.
+
+Paddle side per image: ``cv2.imread`` and BGR->RGB (ppdet's ``Decode``), PaddleDetection's
+evaluation reader (ppdet's operators), the predictor (network, box decoding, rescaling to the
+image, ``multiclass_nms3``). Our side: ``cv2.imread``, the config's test-pipeline resize (mmcv's
+``imresize``), :class:`~pplc_vision.deploy.detection.DetectorExportWrapper` with NMS in the graph
+(normalisation inside) on an engine, boxes rescaled to the image.
+"""
+import dataclasses
+import os
+import tempfile
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import mmcv
+import numpy as np
+import torch
+from mmdet.structures.bbox import bbox_overlaps
+
+from ..apis import build_model_from_config, load_config
+from ..converters.paddledet import convert_paddledet_picodet
+from ..deploy.calibration import load_images, preprocessor_mean_std, random_crops
+from ..deploy.engines import PaddleInferenceEngine, as_tensor_module, build_engine
+from ..deploy.engines.base import import_engine_module
+from ..deploy.engines import paddledet_reference as ref
+from ..deploy.predictor import inference_pipeline
+from ..models.dense_heads.pico_gfl_head import per_class_candidates
+from .drift import measure_drift, run_batches
+from .end_to_end import end_to_end_module
+from .machine import environment
+from .paddleseg_compare import PADDLE_DELETED_PASSES
+
+CONFIG = 'configs/det/picodet-csppan_pplcnet_1.5x_coco.py'
+SCALE = 1.5
+IMAGES = ('data/demo_coco/images/voc.jpg', 'data/demo_coco/images/arc2017.jpg')
+MATCH_IOU = 0.99
+# Paddle's OpenMP runtime (libiomp5) keeps its threads spinning 200 ms (KMP_BLOCKTIME) after
+# each run; the next engine waits this long before it starts, so that they do not share cores.
+SETTLE_S = 0.3
+Detections = Dict[str, np.ndarray]  # boxes (K, 4) in image pixels, scores (K,), labels (K,)
+
+
+def read_rgb(path: str) -> np.ndarray:
+    """ppdet's ``Decode``: the file through OpenCV, then BGR -> RGB."""
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f'{path}: not an image that OpenCV can decode')
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+class PaddleDetPipeline:
+    """PaddleDetection's deployed detector, end to end: path in, detections out."""
+
+    def __init__(self, engine: PaddleInferenceEngine) -> None:
+        self.engine = engine
+
+    def __call__(self, path: str) -> Detections:
+        image, scale_factor = ref.preprocess(read_rgb(path))
+        return ref.detections_from_outputs(
+            *self.engine({'image': image, 'scale_factor': scale_factor}))
+
+
+class OursPipeline:
+    """Our deployed detector, end to end: the config's test resize on the host, then an engine
+    over the NMS-in-graph module; boxes rescaled to the image as mmdet rescales them."""
+
+    def __init__(self, engine, cfg, model: torch.nn.Module) -> None:
+        resize = [t for t in inference_pipeline(cfg) if t['type'] == 'Resize']
+        if len(resize) != 1 or resize[0].get('keep_ratio', False):
+            raise ValueError(f'config {cfg.filename}: expected one Resize to a fixed size '
+                             f'(keep_ratio=False) in the test pipeline, got {resize}')
+        self.engine = engine
+        self.size = tuple(resize[0]['scale'])  # (w, h), as mmcv takes it
+        self.interpolation = resize[0].get('interpolation', 'bilinear')
+        self.to_rgb = bool(getattr(model.data_preprocessor, '_channel_conversion', False))
+
+    def __call__(self, path: str) -> Detections:
+        image = cv2.imread(path, cv2.IMREAD_COLOR)  # BGR, as mmdet's LoadImageFromFile
+        if image is None:
+            raise ValueError(f'{path}: not an image that OpenCV can decode')
+        h, w = image.shape[:2]
+        resized = mmcv.imresize(image, self.size, interpolation=self.interpolation)
+        if self.to_rgb:
+            resized = resized[:, :, ::-1]
+        batch = np.ascontiguousarray(resized.transpose(2, 0, 1)[None], np.float32)
+        boxes, scores, labels = self.engine(batch)
+        scale = np.array([w / self.size[0], h / self.size[1]] * 2, np.float32)
+        return dict(boxes=boxes * scale, scores=scores, labels=labels.astype(np.int64))
+
+
+def detections_agree(ours: Detections, theirs: Detections, iou: float = MATCH_IOU
+                     ) -> Dict[str, Any]:
+    """Ours against Paddle's on one image: same count and, within each class, every box matched
+    one to one at IoU >= ``iou`` (``matched`` counts them)."""
+    n = len(theirs['labels'])
+    overlaps = bbox_overlaps(torch.from_numpy(ours['boxes']).float(),
+                             torch.from_numpy(theirs['boxes']).float()).numpy()
+    same_class = ours['labels'][:, None] == theirs['labels'][None, :]
+    overlaps = np.where(same_class, overlaps, -1.0)
+    matched = 0
+    if overlaps.size:
+        best = overlaps.argmax(1)
+        good = overlaps.max(1) >= iou
+        matched = len(set(best[good].tolist()))  # distinct Paddle boxes matched
+    return dict(count_ours=len(ours['labels']), count_paddle=n, matched=matched,
+                agree=len(ours['labels']) == n and matched == n)
+
+
+def quantiles(seconds: Sequence[float]) -> Dict[str, float]:
+    """Median and spread (p10, p90, min, max) in milliseconds."""
+    ms = np.asarray(seconds, np.float64) * 1e3
+    p10, median, p90 = np.percentile(ms, [10, 50, 90])
+    return dict(median=float(median), p10=float(p10), p90=float(p90), min=float(ms.min()),
+                max=float(ms.max()), iters=int(ms.size))
+
+
+@dataclasses.dataclass
+class Contender:
+    """One timed engine: a call on one of the images and what it includes."""
+    key: str
+    run: Callable[[int], Any]
+    info: Dict[str, Any]
+    times: List[float] = dataclasses.field(default_factory=list)
+    round_medians: List[float] = dataclasses.field(default_factory=list)
+
+
+def race(contenders: Sequence[Contender], images: int, rounds: int, warmup: int, iters: int,
+         settle_s: float = SETTLE_S) -> None:
+    """Interleaved rounds: in each, every contender (in an order rotated by one per round)
+    waits ``settle_s``, runs ``warmup`` untimed calls, then ``iters`` timed calls per image."""
+    for r in range(rounds):
+        order = list(contenders[r % len(contenders):]) + list(contenders[:r % len(contenders)])
+        for c in order:
+            time.sleep(settle_s)
+            for i in range(warmup):
+                c.run(i % images)
+            times = []
+            for i in range(images):
+                for _ in range(iters):
+                    start = time.perf_counter()
+                    c.run(i)
+                    times.append(time.perf_counter() - start)
+            c.times += times
+            c.round_medians.append(float(np.median(times)) * 1e3)
+
+
+def nms_candidates(model: torch.nn.Module, network_inputs: np.ndarray) -> List[int]:
+    """Per image, the (prior, class) pairs that enter NMS (per class the ``nms_pre`` best above
+    ``score_thr``): what the NMS of both sides works through."""
+    wrapper = end_to_end_module(model, 'det')
+    counts = []
+    with torch.no_grad():
+        for image in network_inputs:  # already normalised: undo the wrapper's normalisation
+            x = torch.from_numpy(image[None]) * wrapper.std + wrapper.mean
+            boxes, scores, _ = wrapper.decode(x)
+            prior_idx, _ = per_class_candidates(scores[0], wrapper.score_thr, wrapper.nms_pre)
+            counts.append(int(prior_idx.numel()))
+    return counts
+
+
+def network_contenders(model: torch.nn.Module, engine: str, threads: int,
+                       network_inputs: np.ndarray, calib_images: int,
+                       calib_dir: Optional[str]) -> List[Contender]:
+    """The network alone on ``engine`` in fp32 and in int8 (NNCF, calibrated on real-image
+    crops), on the preprocessed timed images; int8 carries its output drift from fp32."""
+    mean, std = preprocessor_mean_std(model)
+    calibration = random_crops(load_images(calib_dir), calib_images, network_inputs.shape[2:],
+                               mean, std, seed=0)
+    network = as_tensor_module(model)
+    example = torch.from_numpy(network_inputs[:1])
+    int8 = build_engine(network, example, engine, 'int8', threads, calibration=calibration)
+    fp32 = build_engine(network, example, engine, 'fp32', threads)
+    drift = measure_drift(run_batches(fp32, network_inputs), run_batches(int8, network_inputs))
+    extra = dict(calib_images=calib_images, drift_vs_fp32=dataclasses.asdict(drift))
+    return [Contender(f'{engine}:{run.precision}:network',
+                      lambda i, run=run: run(network_inputs[i:i + 1]),
+                      dict(run.info(), part='network', **(extra if run is int8 else {})))
+            for run in (fp32, int8)]
+
+
+def build_models(images: Sequence[np.ndarray], root: str) -> Tuple[Any, torch.nn.Module, Any]:
+    """PaddleDetection's PicoDet-LCNet-1.5x (seeded weights, redrawn class predictors, BN
+    statistics of ``images``) and our config's model with its weights converted (strict)."""
+    import_engine_module('paddle', 'paddle').seed(0)
+    paddle_model = ref.build_paddledet_picodet_lcnet(SCALE)
+    ref.redraw_class_predictors(paddle_model)
+    calibration = np.concatenate([ref.preprocess(image)[0] for image in images])
+    ref.set_paddle_bn_statistics(ref.FeaturesOnly(paddle_model), calibration)
+    params = {k: v.numpy() for k, v in paddle_model.state_dict().items()}
+    cfg = load_config(os.path.join(root, CONFIG))
+    ours = build_model_from_config(cfg)
+    state_dict, _, _ = convert_paddledet_picodet(params, source='paddledet PicoDet-LCNet-1.5x')
+    ours.load_state_dict(state_dict, strict=True)
+    return paddle_model, ours.eval(), cfg
+
+
+def paddledet_comparison(engines: Sequence[Tuple[str, str]] = (('openvino', 'fp32'),),
+                         paddle_precisions: Sequence[str] = ('fp32', ),
+                         threads: int = 2,
+                         rounds: int = 10,
+                         warmup: int = 2,
+                         iters: int = 3,
+                         image_paths: Optional[Sequence[str]] = None,
+                         calib_images: int = 16,
+                         calib_dir: Optional[str] = None,
+                         root: str = '.',
+                         settle_s: float = SETTLE_S,
+                         log: Callable[[str], None] = print) -> Dict[str, Any]:
+    """PaddleDetection's deployed PicoDet-LCNet-1.5x on Paddle Inference + oneDNN (each of
+    ``paddle_precisions``) against ours on ``engines`` (``(engine, precision)``; int8 runs the
+    network alone, beside the others), same weights, same images, interleaved rounds.
+
+    A contender that cannot run here (bf16 without CPU support) is listed in ``skipped`` with
+    the reason. Paddle must have been imported before torch (see ``PaddleInferenceEngine``).
+    """
+    paths = [os.path.join(root, p) for p in (image_paths or IMAGES)]
+    rgbs = [read_rgb(p) for p in paths]
+    torch.set_num_threads(threads)
+    load_before = os.getloadavg()
+    log(f'PicoDet-LCNet-{SCALE:g}x: PaddleDetection model, BN statistics from {len(paths)} '
+        f'images; converted into {CONFIG}')
+    paddle_model, ours, cfg = build_models(rgbs, root)
+    network_inputs = np.concatenate([ref.preprocess(image)[0] for image in rgbs])
+    input_hw = ref.EVAL_SIZE
+    contenders: List[Contender] = []
+    skipped: Dict[str, str] = {}
+    outputs: Dict[str, List[Detections]] = {}
+    with tempfile.TemporaryDirectory(prefix='pplc_paddledet_') as tmp:
+        for precision in paddle_precisions:
+            log(f'Paddle Inference (oneDNN) {precision}: paddle.jit.save with NMS in the graph')
+            with ref.pir_multiclass_nms():
+                engine = PaddleInferenceEngine(
+                    paddle_model, None, os.path.join(tmp, f'paddle_{precision}'), precision,
+                    threads, deleted_passes=PADDLE_DELETED_PASSES,
+                    input_spec=ref.export_input_spec(input_hw))
+            pipeline = PaddleDetPipeline(engine)
+            key = f'paddle_inference:{precision}'
+            outputs[key] = [pipeline(p) for p in paths]
+            contenders.append(Contender(key, lambda i, f=pipeline: f(paths[i]), dict(
+                engine.info(), part='end_to_end', inputs=sorted(engine.inputs))))
+        example = torch.zeros(1, 3, *input_hw)
+        for engine_name, precision in engines:
+            key = f'{engine_name}:{precision}'
+            log(f'ours: {key}' + (' (network alone)' if precision == 'int8' else ' end to end'))
+            if precision == 'int8':  # NNCF quantises the network; NMS graphs are not quantised
+                contenders += network_contenders(ours, engine_name, threads, network_inputs,
+                                                 calib_images, calib_dir)
+                continue
+            try:
+                engine = build_engine(end_to_end_module(ours, 'det'), example, engine_name,
+                                      precision, threads)
+            except ValueError as e:  # e.g. bf16 on a CPU without it
+                skipped[key] = str(e)
+                log(f'ours: {key} skipped: {e}')
+                continue
+            pipeline = OursPipeline(engine, cfg, ours)
+            outputs[key] = [pipeline(p) for p in paths]
+            contenders.append(Contender(key, lambda i, f=pipeline: f(paths[i]),
+                                        dict(engine.info(), part='end_to_end')))
+        log(f'race: {rounds} interleaved rounds of {len(contenders)} engines, {len(paths)} '
+            f'images x {iters} timed calls each (after {warmup} untimed)')
+        race(contenders, len(paths), rounds, warmup, iters, settle_s)
+    reference = outputs[f'paddle_inference:{paddle_precisions[0]}']
+    results = {}
+    for c in contenders:
+        result = dict(c.info, latency_ms=quantiles(c.times),
+                      round_medians_ms=c.round_medians)
+        if c.key in outputs:
+            agreement = [detections_agree(o, r) for o, r in zip(outputs[c.key], reference)]
+            result['agreement'] = dict(
+                images=len(agreement), images_agree=sum(a['agree'] for a in agreement),
+                boxes=sum(a['count_paddle'] for a in agreement),
+                boxes_matched=sum(a['matched'] for a in agreement), per_image=agreement)
+            if c.key.startswith('paddle_inference:'):  # bf16 may silently run fp32
+                result['identical_to_reference'] = all(
+                    all(np.array_equal(o[k], r[k]) for k in r)
+                    for o, r in zip(outputs[c.key], reference))
+        results[c.key] = result
+    base = results[f'paddle_inference:{paddle_precisions[0]}']['latency_ms']['median']
+    paddle_params = sum(int(np.prod(p.shape)) for n, p in paddle_model.named_parameters()
+                        if not p.stop_gradient and not n.endswith('scale_reg'))
+    return dict(
+        config=CONFIG, input_hw=list(input_hw), threads=threads, rounds=rounds, warmup=warmup,
+        iters=iters, settle_s=settle_s, images=[os.path.relpath(p, root) for p in paths],
+        nms_candidates_per_image=nms_candidates(ours, network_inputs),
+        detections_per_image=[len(d['labels']) for d in reference],
+        params=dict(ours=sum(p.numel() for p in ours.parameters()), paddle=paddle_params),
+        results=results, skipped=skipped,
+        speedup_vs_paddle={k: base / r['latency_ms']['median'] for k, r in results.items()},
+        load_average=dict(before=list(load_before), after=list(os.getloadavg())),
+        environment=environment())
