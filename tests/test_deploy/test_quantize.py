@@ -110,3 +110,16 @@ def test_int8_without_nncf_names_the_package(monkeypatch, tmp_path):
     with pytest.raises(ImportError, match='needs nncf, onnx and openvino: pip install'):
         quantize_int8(str(tmp_path / 'm.onnx'), str(tmp_path / 'q.xml'),
                           np.zeros((1, 3, 8, 8), np.float32))
+
+
+def test_openvino_int8_quantises_paddles_mobilenet_v3(tmp_path, real_photos):
+    """Paddle's MobileNetV3 (its SE gate is a slope-0.2 hard-sigmoid) quantises: exported as a
+    Mul + Add after the SE conv, the gate's Add was taken for the conv's bias by NNCF's bias
+    correction, which failed ("cannot reshape array of size 24 into shape (1,1,1,1)")."""
+    from pplc_vision.models.backbones.paddle_mobilenet_v3 import PaddleMobileNetV3
+    torch.manual_seed(0)
+    net = PaddleMobileNetV3(arch='large', widen_factor=0.35, out_indices=(4, )).eval()
+    path = export_onnx(net, torch.zeros(1, 3, 64, 64), str(tmp_path / 'm.onnx'))
+    out = quantize_int8(path, str(tmp_path / 'q.xml'),
+                        random_crops(real_photos, 4, (64, 64), seed=0))
+    assert out.endswith('q.xml')

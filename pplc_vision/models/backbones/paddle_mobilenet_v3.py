@@ -19,6 +19,7 @@ linear_conv}``, ``last_second_conv``), so its checkpoints and PaddleSeg's conver
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
@@ -42,7 +43,14 @@ class SlopeHardsigmoid(nn.Module):
         self.offset = offset
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.clamp(x * self.slope + self.offset, 0.0, 1.0)
+        # torch's hard-sigmoid is clip(y / 6 + 0.5, 0, 1), one op (ONNX HardSigmoid), with
+        # y = 6 * (slope * x + offset - 0.5). A clamp of x * slope + offset exports a Mul and an
+        # Add after the SE's conv, whose Add NNCF's int8 bias correction takes for the conv's
+        # bias (and fails on)
+        y = x * (6.0 * self.slope)
+        if self.offset != 0.5:
+            y = y + 6.0 * (self.offset - 0.5)
+        return F.hardsigmoid(y)
 
     def extra_repr(self) -> str:
         return f'slope={self.slope}, offset={self.offset}'
