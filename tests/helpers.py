@@ -109,3 +109,16 @@ def assert_override_trains_from_scratch(argv: Sequence[str], from_scratch: str) 
     assert runner.iter == 1
     assert math.isfinite(runner.message_hub.get_scalar('train/loss').current())
     assert runner.model.backbone.init_cfg is None
+
+
+def assert_missing_pretrained_stops_at_once(config_path, cfg, work_dir, from_scratch: str) -> None:
+    """``tools/train.py config_path`` without ``cfg.pretrained`` on disk: one line with the file,
+    the config's ``pretrained_command`` and the ``from_scratch`` override, before any build (no
+    ``work_dir`` is made)."""
+    with pytest.raises(ToolError) as error:
+        run_train([str(config_path), '--work-dir', str(work_dir)])
+    message = str(error.value)
+    assert '\n' not in message
+    assert repr(cfg.pretrained) in message and f'`{cfg.pretrained_command}`' in message
+    assert message.endswith(f'train from scratch with --cfg-options {from_scratch}')
+    assert not Path(work_dir).exists()

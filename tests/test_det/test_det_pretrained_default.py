@@ -8,12 +8,12 @@ import sys
 from functools import lru_cache
 
 import pytest
-from helpers import assert_override_trains_from_scratch
+from helpers import (assert_missing_pretrained_stops_at_once,
+                     assert_override_trains_from_scratch)
 from mmengine.config import Config
 
 from det_helpers import COCO_CONFIGS, DEMO_CONFIG, DET_CONFIGS, REPO, load_det_config
 
-from pplc_vision.apis import ToolError, run_train
 from pplc_vision.apis.pretrained_files import pretrained_init_cfgs
 from pplc_vision.registry import build_in_scope
 
@@ -94,14 +94,8 @@ def test_demo_config_needs_no_weights():
 def test_missing_weights_stop_training_at_once(name, tmp_path, monkeypatch):
     """Before any build or data loading (no work dir is made, data/coco does not exist)."""
     monkeypatch.chdir(tmp_path)  # checkpoints/ resolves here: never a user's converted file
-    cfg = config(name)
-    with pytest.raises(ToolError) as error:
-        run_train([str(DET_CONFIGS / name), '--work-dir', str(tmp_path / 'work')])
-    message = str(error.value)
-    assert '\n' not in message
-    assert repr(cfg.pretrained) in message and f'`{cfg.pretrained_command}`' in message
-    assert message.endswith(f'train from scratch with --cfg-options {FROM_SCRATCH}')
-    assert not (tmp_path / 'work').exists()
+    assert_missing_pretrained_stops_at_once(DET_CONFIGS / name, config(name), tmp_path / 'work',
+                                            FROM_SCRATCH)
 
 
 def test_missing_weights_cli_exits_with_one_line(tmp_path):

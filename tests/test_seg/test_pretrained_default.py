@@ -7,12 +7,13 @@ import subprocess
 import sys
 
 import pytest
-from helpers import assert_override_trains_from_scratch
+from helpers import (assert_missing_pretrained_stops_at_once,
+                     assert_override_trains_from_scratch)
 import torch
 from seg_helpers import (FROM_SCRATCH, REPO, SEG_CONFIGS, load_seg_config,
                          small_training_config)
 
-from pplc_vision.apis import ToolError, build_model_from_config, run_train
+from pplc_vision.apis import build_model_from_config
 from pplc_vision.apis.pretrained_files import missing_pretrained_message, pretrained_init_cfgs
 
 # config: (converter, PaddleClas ImageNet checkpoint)
@@ -98,14 +99,9 @@ def test_missing_file_check_is_generic(tmp_path, monkeypatch):
 def test_missing_weights_stop_training_at_once(name, tmp_path, monkeypatch):
     """Before any build or data loading (no work dir is made, data_root does not exist)."""
     monkeypatch.chdir(tmp_path)  # checkpoints/ resolves here: never a user's converted file
-    cfg = load_seg_config(name)
-    with pytest.raises(ToolError) as error:
-        run_train([str(REPO / 'configs' / 'seg' / name), '--work-dir', str(tmp_path / 'work')])
-    message = str(error.value)
-    assert '\n' not in message
-    assert repr(cfg.pretrained) in message and f'`{cfg.pretrained_command}`' in message
-    assert message.endswith(f'train from scratch with --cfg-options {FROM_SCRATCH}')
-    assert not (tmp_path / 'work').exists()
+    assert_missing_pretrained_stops_at_once(REPO / 'configs' / 'seg' / name,
+                                            load_seg_config(name), tmp_path / 'work',
+                                            FROM_SCRATCH)
 
 
 def test_missing_weights_cli_exits_with_one_line(tmp_path):
