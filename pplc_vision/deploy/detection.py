@@ -17,7 +17,8 @@ from torch import nn
 from torchvision.ops import nms
 
 from ..models.dense_heads import decode_gfl_priors
-from ..models.dense_heads.pico_gfl_head import per_class_candidates
+from ..models.dense_heads.pico_gfl_head import per_class_candidate_mask
+from .per_class_nms import per_class_nms
 
 
 class DetectorExportWrapper(nn.Module):
@@ -67,11 +68,7 @@ class DetectorExportWrapper(nn.Module):
 
     def _select(self, boxes: torch.Tensor, scores: torch.Tensor,
                 level_sizes: Sequence[int]) -> Tuple[torch.Tensor, ...]:
-        """Per level: the top ``nms_pre`` (prior, class) pairs scoring above ``score_thr`` (with
-        ``nms_pre_per_class``: per class, over all levels)."""
-        if self.nms_pre_per_class:
-            prior_idx, labels = per_class_candidates(scores, self.score_thr, self.nms_pre)
-            return boxes[prior_idx], scores[prior_idx, labels], labels
+        """Per level: the top ``nms_pre`` (prior, class) pairs scoring above ``score_thr``."""
         num_classes = scores.shape[-1]
         out_boxes, out_scores, out_labels = [], [], []
         for level_boxes, level_scores in zip(boxes.split(level_sizes), scores.split(level_sizes)):
@@ -85,6 +82,21 @@ class DetectorExportWrapper(nn.Module):
             out_labels.append(idx % num_classes)
         return torch.cat(out_boxes), torch.cat(out_scores), torch.cat(out_labels)
 
+    def _per_class_post_process(self, boxes: torch.Tensor, scores: torch.Tensor
+                                ) -> Tuple[torch.Tensor, ...]:
+        """PaddleDetection's: per class the top ``nms_pre`` above ``score_thr`` over all levels,
+        NMS within each class (ONNX ``NonMaxSuppression``), the ``max_per_img`` best."""
+        keep = per_class_candidate_mask(scores, self.score_thr, self.nms_pre)
+        if self.min_bbox_size >= 0:
+            wh = boxes[:, 2:] - boxes[:, :2]
+            keep = keep & (wh > self.min_bbox_size).all(1, keepdim=True)
+        selected = per_class_nms(boxes, torch.where(keep, scores, torch.zeros_like(scores)).t(),
+                                 self.max_per_img, self.iou_thr, self.score_thr)
+        labels, prior = selected[:, 0], selected[:, 1]
+        kept_scores = scores[prior, labels]
+        order = kept_scores.argsort(descending=True)[:self.max_per_img]
+        return boxes[prior[order]], kept_scores[order], labels[order]
+
     def forward(self, img: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         boxes, scores, level_sizes = self.decode(img)
         if not self.with_nms:
@@ -92,6 +104,8 @@ class DetectorExportWrapper(nn.Module):
         if img.shape[0] != 1:
             raise ValueError(f'DetectorExportWrapper: NMS in the graph takes batch 1, '
                              f'got {img.shape[0]}')
+        if self.nms_pre_per_class:
+            return self._per_class_post_process(boxes[0], scores[0])
         boxes, scores, labels = self._select(boxes[0], scores[0], level_sizes)
         if self.min_bbox_size >= 0:
             wh = boxes[:, 2:] - boxes[:, :2]

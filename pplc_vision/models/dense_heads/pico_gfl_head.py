@@ -152,13 +152,18 @@ class PicoGFLHead(GFLHead):
                                        img_meta=img_meta)
 
 
-def per_class_candidates(scores: torch.Tensor, score_thr: float, nms_pre: int
-                         ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Prior and class indices of the (prior, class) scores above ``score_thr`` that are among
-    their class's ``nms_pre`` highest (all of them when ``nms_pre <= 0``; ties with the
-    ``nms_pre``-th score are kept), from ``(A, C)`` scores: the candidates of PaddleDetection's
-    ``MultiClassNMS`` (``nms_top_k``)."""
+def per_class_candidate_mask(scores: torch.Tensor, score_thr: float, nms_pre: int
+                             ) -> torch.Tensor:
+    """``(A, C)`` mask of the (prior, class) scores above ``score_thr`` that are among their
+    class's ``nms_pre`` highest (all of them when ``nms_pre <= 0``; ties with the ``nms_pre``-th
+    score are kept): the candidates of PaddleDetection's ``MultiClassNMS`` (``nms_top_k``)."""
     keep = scores > score_thr
     if 0 < nms_pre < scores.shape[0]:
         keep = keep & (scores >= scores.topk(nms_pre, dim=0).values[-1])
-    return keep.nonzero(as_tuple=True)
+    return keep
+
+
+def per_class_candidates(scores: torch.Tensor, score_thr: float, nms_pre: int
+                         ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Prior and class indices of :func:`per_class_candidate_mask`."""
+    return per_class_candidate_mask(scores, score_thr, nms_pre).nonzero(as_tuple=True)
