@@ -15,6 +15,7 @@ from .machine import environment_line
 from .paper_data import PaperRow, PaperTable
 from .row_models import build_row_model
 from .table_build import measure_table
+from .timing import format_spread
 
 DESIGN_CONFIG = 'configs/cls/pplcnet_0.5x_in1k.py'
 ABLATION_DIR = 'configs/cls/ablations'
@@ -117,16 +118,18 @@ def measure_ablations(keys: Optional[Sequence[str]] = None,
                       iters: int = 200,
                       calib_dir: Optional[str] = None,
                       root: str = '.',
-                      log: Callable[[str], None] = print) -> Dict[str, Any]:
+                      log: Callable[[str], None] = print,
+                      rounds: int = 5) -> Dict[str, Any]:
     """Params and MACs of every config of the tables ``keys``, and their latency on
-    ``engines`` (none: no timing); each distinct config is built and measured once."""
+    ``engines`` (none: no timing; engines raced in ``rounds`` interleaved rounds); each
+    distinct config is built and measured once."""
     tables = select_tables(keys)
     configs = ablation_configs(tables)
     per_config: Dict[str, Dict[str, Any]] = {}
     environment = None
     if engines:
         measured = measure_table(_as_paper_table(configs), engines, threads, warmup, iters,
-                                 calib_dir=calib_dir, root=root, log=log)
+                                 calib_dir=calib_dir, root=root, log=log, rounds=rounds)
         ratios = {r['ours']: r['measured'] for r in measured['ratios']}
         environment = measured['environment']
         for m in measured['rows']:
@@ -134,6 +137,7 @@ def measure_ablations(keys: Optional[Sequence[str]] = None,
             per_config[config] = dict(
                 params_m=m['params_m'], macs_m=m['macs_m'],
                 latency={s: r['latency_ms']['median'] for s, r in m['latency'].items()},
+                latency_text={s: format_spread(r) for s, r in m['latency'].items()},
                 latency_vs_design=ratios.get(config, {s: 1.0 for s in m['latency']}))
     else:
         for config in configs:
@@ -151,7 +155,7 @@ def measure_ablations(keys: Optional[Sequence[str]] = None,
         out_tables.append(dict(key=table.key, title=table.title, rows=rows))
     return dict(input_hw=list(INPUT_HW), threads=threads if engines else None,
                 engines=[f'{e}:{p}' for e, p in engines], tables=out_tables,
-                environment=environment)
+                rounds=rounds if engines else None, environment=environment)
 
 
 def render_ablations(measured: Dict[str, Any]) -> str:
@@ -162,8 +166,10 @@ def render_ablations(measured: Dict[str, Any]) -> str:
              f"latency marked \"paper\" are the paper's (Xeon Gold 6148, 10 threads, Paddle "
              f"Inference + MKLDNN)."]
     if specs:
-        lines[0] += ' ' + environment_line(measured['environment'], measured['threads']) + \
-            ' Latency: median; "/ design" is the ratio to the design row.'
+        lines[0] += (' ' + environment_line(measured['environment'], measured['threads']) +
+                     f" Latency: median, in brackets the p10-p90 of the {measured['rounds']} "
+                     'round medians (engines interleaved); "/ design" is the ratio of the '
+                     'medians to the design row.')
     header = ['row', 'config', 'params (M)', 'MACs (M)', 'paper top-1 (%)',
               'paper latency (ms)', 'paper / design']
     for spec in specs:
@@ -176,6 +182,6 @@ def render_ablations(measured: Dict[str, Any]) -> str:
                      f"{r['macs_m']:.1f}", f"{r['paper_top1']:.2f}", f"{r['paper_latency_ms']:.2f}",
                      f"{r['paper_latency_vs_design']:.2f}"]
             for spec in specs:
-                cells += [f"{r['latency'][spec]:.2f}", f"{r['latency_vs_design'][spec]:.2f}"]
+                cells += [r['latency_text'][spec], f"{r['latency_vs_design'][spec]:.2f}"]
             lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)

@@ -15,9 +15,12 @@ from ..deploy.calibration import (load_images, preprocessor_mean_std, random_cro
                                   recalibrate_batchnorm)
 from ..deploy.engines import as_tensor_module, check_engine
 from .dataset_inputs import config_dataset_inputs
-from .end_to_end import time_deployed_end_to_end, time_end_to_end
+from .end_to_end import deployed_end_to_end_contender, pipeline_contender
 from .machine import environment
-from .model_latency import benchmark_model
+from .model_latency import model_contender
+from .complexity import measure_complexity
+from .roofline import achieved
+from .timing import per_round, race, race_result
 
 TASKS = {'mmpretrain': 'cls', 'mmdet': 'det', 'mmseg': 'seg'}
 DRIFT_DATA = ('photos', 'config')
@@ -72,7 +75,8 @@ def benchmark_config(config: str,
                      drift_data: str = 'photos',
                      end_to_end: bool = True,
                      progress: Optional[bool] = None,
-                     workdir: Optional[str] = None) -> Dict[str, Any]:
+                     workdir: Optional[str] = None,
+                     rounds: int = 5) -> Dict[str, Any]:
     """Time the network of ``config`` on one engine at one precision, with its output drift.
 
     Without a checkpoint the network keeps random weights whose BatchNorm statistics are
@@ -82,8 +86,12 @@ def benchmark_config(config: str,
     random crops of ``calib_dir`` (scikit-image's photos by default), with ``'config'`` the
     config's test dataset (and int8 calibrates on its train dataset; classifiers also report
     top-1 accuracy against the labels). For detection and
-    segmentation configs with ``end_to_end=True``, the eager model is also timed end to end
-    (test pipeline with resize, normalisation, network, NMS or result resizing).
+    segmentation configs with ``end_to_end=True``, the deployed end-to-end module (with NMS or
+    result resizing) and the eager model end to end (test pipeline with resize, normalisation,
+    network, NMS or result resizing) are timed too. All parts are built first, then timed in
+    ``rounds`` interleaved rounds (``warmup`` and ``iters`` spread over them); each result
+    carries the spread of its round medians (``rounds_ms``) and the environment carries the
+    same run's GEMM roofline.
     """
     check_engine(engine, precision)
     if drift_data not in DRIFT_DATA:
@@ -126,18 +134,23 @@ def benchmark_config(config: str,
         weights = 'random, BatchNorm statistics estimated on real images (no checkpoint)'
     model.eval()
 
-    result = benchmark_model(model, drift_set, engine, precision, threads, warmup, iters,
-                             calibration=calibration, fuse=fuse, batch=batch,
-                             progress=progress, workdir=workdir, labels=labels)
-    result['drift_images_from'] = drift_from
-    parts = [result]
+    env = environment(roofline_threads=threads)
+    contenders = [model_contender(model, drift_set, engine, precision, threads, calibration,
+                                  fuse, batch, workdir, labels)]
+    contenders[0].info['drift_images_from'] = drift_from
     if task in ('det', 'seg') and end_to_end:
         raw = random_crops(images, batch, size, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), seed=2)
         if task == 'seg':
             raw = np.ascontiguousarray(raw[:, ::-1])  # mmseg wrappers take BGR like cv2
-        parts.append(time_deployed_end_to_end(model, task, raw, engine, precision, threads,
-                                              warmup, iters, fuse=fuse, progress=progress))
-        parts.append(time_end_to_end(model, cfg, images[0], threads, warmup, iters, fuse,
-                                     progress))
+        contenders.append(deployed_end_to_end_contender(model, task, raw, engine, precision,
+                                                        threads, fuse=fuse))
+        contenders.append(pipeline_contender(model, cfg, images[0], threads, fuse))
+    race(contenders, 1, rounds, per_round(warmup, rounds, 0 if warmup == 0 else 1),
+         per_round(iters, rounds, 1), progress=progress)
+    parts = [dict(race_result(c), warmup=warmup) for c in contenders]
+    macs = measure_complexity(model, input_shape[1:]).macs_m * 1e6
+    parts[0]['achieved'] = achieved(macs, parts[0]['latency_ms']['median'], precision,
+                                    env['roofline'], batch)
+    parts[0]['macs_per_image'] = macs
     return dict(config=config, task=task, weights=weights, threads=threads,
-                results=parts, environment=environment())
+                rounds=rounds, results=parts, environment=env)

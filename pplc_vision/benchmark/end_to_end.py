@@ -1,8 +1,7 @@
 """End-to-end timing of detectors and segmenters: the deployed module with decoding and NMS (or
 logits resizing) on an engine, and the eager OpenMMLab pipeline from image to result."""
 import copy
-import dataclasses
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -13,7 +12,7 @@ from ..deploy.detection import DetectorExportWrapper
 from ..deploy.engines import build_engine
 from ..deploy.fuse import deploy_model
 from ..deploy.segmentation import SegmentorExportWrapper
-from .timing import time_calls, time_engine
+from .timing import Contender
 
 
 def end_to_end_module(model: torch.nn.Module, task: str) -> torch.nn.Module:
@@ -26,21 +25,20 @@ def end_to_end_module(model: torch.nn.Module, task: str) -> torch.nn.Module:
     raise ValueError(f'end_to_end_module: no end-to-end module for task {task!r}')
 
 
-def time_deployed_end_to_end(model: torch.nn.Module, task: str, images: np.ndarray,
-                             engine: str, precision: str, threads: int, warmup: int,
-                             iters: int, fuse: bool = True, progress: Optional[bool] = None
-                             ) -> Dict[str, Any]:
-    """Time :func:`end_to_end_module` on ``engine``: ``images`` are resized, unnormalised
-    0..255 images (batch 1 for detectors: NMS is in the graph)."""
+def deployed_end_to_end_contender(model: torch.nn.Module, task: str, images: np.ndarray,
+                                  engine: str, precision: str, threads: int,
+                                  fuse: bool = True) -> Contender:
+    """:func:`end_to_end_module` built on ``engine``, ready for a race on ``images``: resized,
+    unnormalised 0..255 images (batch 1 for detectors: NMS is in the graph)."""
     if precision == 'int8':
         raise ValueError('end-to-end int8 is not supported: time the network alone '
                          '(--network-only) or use fp32/bf16')
     module = end_to_end_module(model, task)
     run = build_engine(module, torch.from_numpy(images), engine, precision, threads, fuse=fuse)
-    result = time_engine(run, images, warmup, iters, progress)
-    result.update(part='end_to_end',
-                  includes='decoding+nms' if task == 'det' else 'logits resize+argmax')
-    return result
+    info = dict(run.info(), part='end_to_end', batch=int(images.shape[0]),
+                input_shape=list(images.shape),
+                includes='decoding+nms' if task == 'det' else 'logits resize+argmax')
+    return Contender(f'{engine}:{precision}:end_to_end', lambda i: run(images), info)
 
 
 def end_to_end_step(model: torch.nn.Module, cfg, image: np.ndarray) -> Callable[[], Any]:
@@ -65,19 +63,21 @@ def end_to_end_step(model: torch.nn.Module, cfg, image: np.ndarray) -> Callable[
     return step
 
 
-def time_end_to_end(model: torch.nn.Module, cfg, image: np.ndarray, threads: int,
-                    warmup: int, iters: int, fuse: bool = True,
-                    progress: Optional[bool] = None) -> Dict[str, Any]:
-    """Time :func:`end_to_end_step` in eager PyTorch fp32 (when ``fuse``: re-parameterised and
-    BN folded; the Python pipeline around the network is not traceable, so it stays eager)."""
+def pipeline_contender(model: torch.nn.Module, cfg, image: np.ndarray, threads: int,
+                       fuse: bool = True) -> Contender:
+    """:func:`end_to_end_step` in eager PyTorch fp32 (when ``fuse``: re-parameterised and BN
+    folded; the Python pipeline around the network is not traceable, so it stays eager)."""
     deployed, _, folded = deploy_model(model) if fuse else (model, 0, 0)
     deployed.eval()
     torch.set_num_threads(threads)
     step = end_to_end_step(deployed, cfg, image)
-    stats = time_calls(step, warmup, iters, progress, desc='end to end')
-    return dict(part='pipeline', engine='pytorch', precision='fp32', threads=threads,
+    info = dict(part='pipeline', engine='pytorch', precision='fp32', threads=threads,
                 includes='test pipeline (image resize) + normalisation + network + '
                 'NMS or logits resize, eager',
-                fused=fuse, folded_batchnorms=folded, batch=1,
-                image_shape=list(image.shape), warmup=warmup,
-                latency_ms=dataclasses.asdict(stats))
+                fused=fuse, folded_batchnorms=folded, batch=1, image_shape=list(image.shape))
+
+    def run(_: int) -> Any:
+        torch.set_num_threads(threads)
+        return step()
+
+    return Contender('pytorch:fp32:pipeline', run, info)

@@ -1,24 +1,28 @@
 """Markdown of the measured tables for docs/benchmarks.md, and the rewriting of its sections."""
 import os
-from typing import Any, Dict, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from ..engine.atomic_save import atomic_write_bytes
 from .machine import environment_line
 from .table_build import ComplexityRow
-
-
-def _ms(result: Dict[str, Any]) -> str:
-    return f"{result['latency_ms']['median']:.2f}"
+from .timing import format_spread
 
 
 def render_table(measured: Dict[str, Any]) -> str:
-    """A measured table as markdown: our params, MACs and median latency beside the paper's."""
+    """A measured table as markdown: our params, MACs and latency (median and spread across
+    rounds) beside the paper's; the achieved GMAC/s against the same run's roofline; with a
+    throughput batch, images per second at batch 1 and at that batch."""
     specs = measured['engines']
     header = (['model', 'params (M) ours / paper', 'MACs (M) ours / paper',
                'paper latency (ms)'] + [f'{s} (ms)' for s in specs])
+    rounds = measured.get('rounds', 1)
     lines = [f"### {measured['title']}", '',
              environment_line(measured['environment'], measured['threads']) +
-             ' Latency: median; the precision is in each column name.', '',
+             f" Latency: median over all timed calls, in brackets the p10-p90 of the {rounds} "
+             f"round medians (engines interleaved: each round runs every engine, "
+             f"{measured.get('warmup_per_round', '?')} untimed then "
+             f"{measured.get('iters_per_round', '?')} timed calls each); the precision is in "
+             f"each column name.", '',
              '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for m in measured['rows']:
         row = m['row']
@@ -26,7 +30,7 @@ def render_table(measured: Dict[str, Any]) -> str:
         paper_macs = f"{row['macs_m']:g}" if row['macs_m'] is not None else '-'
         cells = [row['name'], f"{m['params_m']:.2f} / {paper_params}",
                  f"{m['macs_m']:.0f} / {paper_macs}", f"{row['latency_ms']:g}"]
-        cells += [_ms(m['latency'][s]) for s in specs]
+        cells += [format_spread(m['latency'][s]) for s in specs]
         lines.append('| ' + ' | '.join(cells) + ' |')
     if measured['ratios']:
         lines += ['', 'Latency ratios (ours / baseline; below 1 means PP-LCNet is faster):', '',
@@ -35,6 +39,8 @@ def render_table(measured: Dict[str, Any]) -> str:
         for r in measured['ratios']:
             lines.append(f"| {r['ours']} / {r['baseline']} | {r['paper']:.2f} | " +
                          ' | '.join(f"{r['measured'][s]:.2f}" for s in specs) + ' |')
+    lines += _achieved_lines(measured, specs)
+    lines += _throughput_lines(measured, specs)
     drifts = [(m['row']['name'], s, m['latency'][s]['drift_vs_pytorch_fp32'])
               for m in measured['rows'] for s in specs if not s.startswith('pytorch:fp32')]
     if drifts:
@@ -44,52 +50,149 @@ def render_table(measured: Dict[str, Any]) -> str:
     return '\n'.join(lines)
 
 
+def _achieved_lines(measured: Dict[str, Any], specs: Sequence[str]) -> List[str]:
+    """Achieved GMAC/s per row and engine, with the fraction of the same run's GEMM roof."""
+    if not measured['rows'] or 'achieved' not in next(iter(measured['rows'][0]['latency']
+                                                           .values())):
+        return []
+    lines = ['', 'Achieved rate at batch 1: GMAC/s (MACs / median latency), in brackets the '
+             'fraction of the GEMM roof measured in this run at the same threads (2 x MAC/s over '
+             'the best GEMM FLOP/s; fp32 and int8 engines against the fp32 roof, bf16 against '
+             'the bf16 roof):', '', '| model | ' + ' | '.join(specs) + ' |',
+             '|' + '---|' * (1 + len(specs))]
+    for m in measured['rows']:
+        cells = []
+        for s in specs:
+            a = m['latency'][s]['achieved']
+            cells.append(f"{a['gmacs_per_s']:.1f} ({100 * a['fraction_of_peak']:.0f}%)"
+                         if 'fraction_of_peak' in a else f"{a['gmacs_per_s']:.1f}")
+        lines.append(f"| {m['row']['name']} | " + ' | '.join(cells) + ' |')
+    return lines
+
+
+def _throughput_lines(measured: Dict[str, Any], specs: Sequence[str]) -> List[str]:
+    """Images per second at batch 1 (latency threads) and at the throughput batch (all cores)."""
+    batch = measured.get('throughput_batch')
+    if not batch:
+        return []
+    batched = [s for s in specs if any(s in m['throughput'] for m in measured['rows'])]
+    header = [f'{s} batch 1 / batch {batch} (images/s)' for s in batched]
+    lines = ['', f"Throughput: images per second at batch 1 ({measured['threads']} threads) and "
+             f"at batch {batch} ({measured['throughput_threads']} threads, the CPUs this process "
+             f"may use), from the median call, raced in the same rounds as the latencies "
+             f"(int8 engines are calibrated for batch 1 only and left out):", '',
+             '| model | ' + ' | '.join(header) + ' |', '|' + '---|' * (1 + len(header))]
+    for m in measured['rows']:
+        cells = [f"{1e3 / m['latency'][s]['latency_ms']['median']:.0f} / "
+                 f"{m['throughput'][s]['images_per_s']:.0f}" for s in batched]
+        lines.append(f"| {m['row']['name']} | " + ' | '.join(cells) + ' |')
+    return lines
+
+
+def _paddle_race_header(comparison: Dict[str, Any], macs: str) -> str:
+    """How a Paddle race was timed, what its speed-ups compare and what its GMAC/s mean."""
+    return (f"{comparison['rounds']} interleaved rounds (engine order rotated each round, "
+            f"{comparison['settle_s']:g} s pause before each engine: Paddle's OpenMP threads "
+            f"spin after a run), each engine {comparison['warmup']} untimed then "
+            f"{comparison['iters']} timed calls per round; latency: median over all timed "
+            f"calls, in brackets the p10-p90 of the round medians. Speed-ups compare each of our "
+            f"engines with Paddle Inference at the same precision (fp32 with fp32, bf16 with "
+            f"Paddle's oneDNN bf16, int8 with Paddle int8); none where Paddle has no figure at "
+            f"that precision (notes below). GMAC/s: {macs} MACs (mmengine's FlopAnalyzer) over "
+            f"the median; in brackets the fraction of the GEMM roof measured in this run at the "
+            f"same threads (2 x MAC/s over the best GEMM FLOP/s; fp32 and int8 against the fp32 "
+            f"roof, bf16 against the bf16 roof, a Paddle bf16 that ran fp32 kernels against "
+            f"the fp32 roof).")
+
+
+def _paddle_race_rows(results: Dict[str, Any], speedups: Dict[str, Any], digits: int,
+                      first: Sequence[str] = ()) -> List[str]:
+    """One markdown row per raced engine: engine, precision, latency with spread, same-precision
+    speed-up, GMAC/s with the fraction of the roof, drift from PyTorch fp32 (``first``: leading
+    cells)."""
+    lines = []
+    for key, r in results.items():
+        s = speedups.get(key)
+        if s is None:
+            cell = 'baseline'
+        elif s['baseline'] is None:
+            cell = f"- (no Paddle {r['precision']})"
+        else:
+            cell = (f"{s['speedup']:.2f}x vs Paddle {r['precision']}"
+                    f"{' (ran fp32)' if s['baseline_ran_as_fp32'] else ''}")
+        a, d = r['achieved'], r.get('drift_vs_pytorch_fp32', {})
+        rate = f"{a['gmacs_per_s']:.1f}" + (f" ({100 * a['fraction_of_peak']:.0f}%)"
+                                             if 'fraction_of_peak' in a else '')
+        agree = d.get('top1_agreement')
+        name = 'pytorch (BN not folded)' if key.endswith(':unfused') else key.split(':')[0]
+        lines.append('| ' + ' | '.join([
+            *first, name, r['precision'], format_spread(r, digits), cell, rate,
+            f"{d.get('relative_error', 0):.1e}",
+            '-' if agree is None else f'{100 * agree:.{digits}f}%']) + ' |')
+    return lines
+
+
+def _paddle_race_notes(results: Dict[str, Any], speedups: Dict[str, Any],
+                       skipped: Dict[str, str], flags: Sequence[str]) -> List[str]:
+    """Notes: a Paddle precision that ran fp32 kernels, what was not run and why, and our
+    engines without a same-precision Paddle figure."""
+    notes = [f"Paddle Inference {r['precision']} (`enable_mkldnn_bfloat16`) runs without "
+             f"complaint on this CPU but gives bit-identical outputs to its fp32: it ran fp32 "
+             f"kernels (CPU flags: {', '.join(flags)}), so its time is an fp32 time, and a "
+             f"speed-up against it (\"ran fp32\") compares with Paddle running fp32."
+             for key, r in results.items() if r.get('identical_to_reference')]
+    notes += [f"Not run: {key}: {why}" for key, why in skipped.items()]
+    unmatched = [k for k, s in speedups.items()
+                 if s['baseline'] is None and not s['missing'].split(' ')[0] in skipped]
+    notes += [f"No speed-up for {k}: {speedups[k]['missing']}." for k in unmatched]
+    return notes
+
+
 def render_paddle(comparison: Dict[str, Any]) -> str:
-    """The Paddle Inference comparison as markdown."""
+    """The Paddle Inference comparison (interleaved rounds, same-precision speed-ups) as
+    markdown."""
     lines = [f"### PP-LCNet-{comparison['scale']:g}x: Paddle Inference + oneDNN against our "
              f"deployment (224x224)", '',
              environment_line(comparison['environment'], comparison['threads']) +
              ' Same weights on both sides (PaddleClas model, BN statistics from real images, '
-             'converted).', '',
-             '| engine | precision | median (ms) | p90 | p99 | speed-up over Paddle | '
-             'rel. error vs PyTorch fp32 | top-1 agreement |', '|---|---|---|---|---|---|---|---|']
-    for key, r in comparison['results'].items():
-        d = r.get('drift_vs_pytorch_fp32', {})
-        top1 = d.get('top1_agreement')
-        name = key.rsplit(':', 1)[0] if not key.endswith('unfused') else 'pytorch (unfused)'
-        ms = r['latency_ms']
-        lines.append(f"| {name} | {r['precision']} | {ms['median']:.2f} | {ms['p90']:.2f} | "
-                     f"{ms['p99']:.2f} | {comparison['speedup_vs_paddle'][key]:.2f}x | "
-                     f"{d.get('relative_error', 0):.1e} | "
-                     f"{'-' if top1 is None else f'{100 * top1:.0f}%'} |")
-    lines += ['', f"PyTorch, fused (BatchNorms folded, then traced, frozen and optimised for "
-              f"inference: each convolution and its activation one oneDNN call) over unfused: "
-              f"{comparison['fused_over_unfused_speedup']:.2f}x faster."]
+             'converted). ' + _paddle_race_header(comparison, f"{comparison['macs'] / 1e6:.0f} M"),
+             '', '| engine | precision | latency (ms) | speed-up over Paddle, same precision | '
+             'GMAC/s (% of roof) | rel. error vs PyTorch fp32 | top-1 agreement |',
+             '|---|---|---|---|---|---|---|']
+    lines += _paddle_race_rows(comparison['results'], comparison['speedup_vs_paddle'], 2)
+    notes = _paddle_race_notes(comparison['results'], comparison['speedup_vs_paddle'],
+                               comparison['skipped'], comparison['environment']['cpu']['flags'])
+    notes.append(f"PyTorch, fused (BatchNorms folded, then traced, frozen and optimised for "
+                 f"inference: each convolution and its activation one oneDNN call) over "
+                 f"BN not folded: {comparison['fused_over_unfused_speedup']:.2f}x faster.")
+    lines += [''] + [f'- {n}' for n in notes]
     return '\n'.join(lines)
 
 
 def render_paddleseg(comparison: Dict[str, Any]) -> str:
-    """The PaddleSeg (Paddle Inference) comparison of the Table 5 segmenters as markdown."""
+    """The PaddleSeg (Paddle Inference) comparison of the Table 5 segmenters (interleaved
+    rounds, same-precision speed-ups) as markdown."""
     h, w = comparison['input_hw']
+    rows = comparison['rows']
+    macs = ', '.join(f"{r['macs'] / 1e9:.1f} G ({r['name']})" for r in rows)
     lines = [f"### DeepLabV3+ (Table 5): PaddleSeg on Paddle Inference + oneDNN against our "
              f"deployment ({h}x{w})", '',
              environment_line(comparison['environment'], comparison['threads']) +
              ' Same weights on both sides (PaddleSeg DeepLabV3P, BN statistics from real images, '
-             'converted by `paddleseg2mmseg`); the network alone (stride-4 logits).', '',
-             '| model | params ours / PaddleSeg | engine | precision | median (ms) | p90 | '
-             'speed-up over Paddle | rel. error vs PyTorch fp32 | pixel agreement |',
-             '|---|---|---|---|---|---|---|---|---|']
-    for row in comparison['rows']:
-        for key, r in row['results'].items():
-            d = r.get('drift_vs_pytorch_fp32', {})
-            agree = d.get('top1_agreement')
-            ms = r['latency_ms']
-            lines.append(
-                f"| {row['name']} | {row['params'] / 1e6:.3f}M / {row['paddle_params'] / 1e6:.3f}M "
-                f"| {key.rsplit(':', 1)[0]} | {r['precision']} | {ms['median']:.1f} | "
-                f"{ms['p90']:.1f} | {row['speedup_vs_paddle'][key]:.2f}x | "
-                f"{d.get('relative_error', 0):.1e} | "
-                f"{'-' if agree is None else f'{100 * agree:.2f}%'} |")
+             'converted by `paddleseg2mmseg`); the network alone (stride-4 logits). Each model '
+             'raced on its own. ' + _paddle_race_header(comparison, macs), '',
+             '| model | params ours / PaddleSeg | engine | precision | latency (ms) | '
+             'speed-up over Paddle, same precision | GMAC/s (% of roof) | '
+             'rel. error vs PyTorch fp32 | pixel agreement |', '|---|---|---|---|---|---|---|---|---|']
+    notes = []
+    for row in rows:
+        lines += _paddle_race_rows(row['results'], row['speedup_vs_paddle'], 1, [
+            row['name'], f"{row['params'] / 1e6:.3f}M / {row['paddle_params'] / 1e6:.3f}M"])
+        notes += [f"{row['name']}: {n}" for n in _paddle_race_notes(
+            row['results'], row['speedup_vs_paddle'], row['skipped'],
+            comparison['environment']['cpu']['flags'])]
+    if notes:
+        lines += [''] + [f'- {n}' for n in notes]
     return '\n'.join(lines)
 
 
@@ -131,7 +234,7 @@ def render_paddledet(comparison: Dict[str, Any]) -> str:
             f"| {key.split(':')[0]} | {r['precision']} | "
             f"{'end to end' if r['part'] == 'end_to_end' else 'network alone'} | "
             f"{ms['median']:.1f} | {ms['p10']:.1f} | {ms['p90']:.1f} | "
-            f"{min(r['round_medians_ms']):.1f}-{max(r['round_medians_ms']):.1f} | "
+            f"{r['rounds_ms']['min']:.1f}-{r['rounds_ms']['max']:.1f} | "
             f"{comparison['speedup_vs_paddle'][key]:.2f}x | {same} |")
     notes = []
     for key, r in comparison['results'].items():

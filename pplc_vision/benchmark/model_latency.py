@@ -7,7 +7,44 @@ import torch
 
 from ..deploy.engines import PyTorchEngine, as_tensor_module, build_engine
 from .drift import measure_drift, run_batches
-from .timing import time_engine
+from .timing import Contender, race, race_result
+
+
+def model_contender(model: torch.nn.Module,
+                    images: np.ndarray,
+                    engine: str = 'pytorch',
+                    precision: str = 'fp32',
+                    threads: int = 2,
+                    calibration: Optional[np.ndarray] = None,
+                    fuse: bool = True,
+                    batch: int = 1,
+                    workdir: Optional[str] = None,
+                    labels: Optional[np.ndarray] = None,
+                    key: Optional[str] = None) -> Contender:
+    """The network of ``model`` built on one engine, ready for a :func:`~.timing.race` on a
+    batch of ``batch`` of ``images`` (preprocessed real images, float32 ``(N, 3, H, W)``); its
+    info carries the drift against eager PyTorch fp32 on all ``images`` and, with ``labels``
+    (classifiers), the top-1 accuracy of both."""
+    torch.set_num_threads(threads)
+    network = as_tensor_module(model)
+    network.eval()
+    run = build_engine(network, torch.from_numpy(images[:batch]), engine, precision, threads,
+                       workdir=workdir, calibration=calibration, fuse=fuse)
+    reference = run_batches(PyTorchEngine(network, 'fp32', fuse=False), images, batch)
+    outputs = run_batches(run, images, batch)
+    torch.set_num_threads(threads)
+    info = run.info() if hasattr(run, 'info') else {}
+    if 'precision' not in info:
+        raise ValueError('model_contender: the engine does not state its precision; every '
+                         'latency figure must carry one')
+    info.update(part='network', batch=batch, input_shape=[batch, *images.shape[1:]],
+                drift_vs_pytorch_fp32=dataclasses.asdict(measure_drift(reference, outputs)))
+    if labels is not None:
+        info['top1_accuracy'] = {
+            'pytorch_fp32': float((reference[0].argmax(1) == labels).mean()),
+            f'{engine}_{precision}': float((outputs[0].argmax(1) == labels).mean())}
+    inputs = np.ascontiguousarray(images[:batch])
+    return Contender(key or f'{engine}:{precision}', lambda i: run(inputs), info)
 
 
 def benchmark_model(model: torch.nn.Module,
@@ -22,23 +59,11 @@ def benchmark_model(model: torch.nn.Module,
                     batch: int = 1,
                     progress: Optional[bool] = None,
                     workdir: Optional[str] = None,
-                    labels: Optional[np.ndarray] = None) -> Dict[str, Any]:
-    """Time the network of ``model`` on one engine; its drift against eager PyTorch fp32 on
-    ``images`` (preprocessed real images, float32 ``(N, 3, H, W)``) comes with the figure, and
-    with ``labels`` (classifiers) the top-1 accuracy of both."""
-    torch.set_num_threads(threads)
-    network = as_tensor_module(model)
-    network.eval()
-    run = build_engine(network, torch.from_numpy(images[:batch]), engine, precision, threads,
-                       workdir=workdir, calibration=calibration, fuse=fuse)
-    reference = run_batches(PyTorchEngine(network, 'fp32', fuse=False), images, batch)
-    outputs = run_batches(run, images, batch)
-    drift = measure_drift(reference, outputs)
-    torch.set_num_threads(threads)
-    result = time_engine(run, np.ascontiguousarray(images[:batch]), warmup, iters, progress)
-    result.update(part='network', drift_vs_pytorch_fp32=dataclasses.asdict(drift))
-    if labels is not None:
-        result['top1_accuracy'] = {
-            'pytorch_fp32': float((reference[0].argmax(1) == labels).mean()),
-            f'{engine}_{precision}': float((outputs[0].argmax(1) == labels).mean())}
-    return result
+                    labels: Optional[np.ndarray] = None,
+                    rounds: int = 1) -> Dict[str, Any]:
+    """:func:`model_contender` timed alone: ``rounds`` rounds of ``warmup`` untimed and
+    ``iters // rounds`` timed calls (at least one)."""
+    contender = model_contender(model, images, engine, precision, threads, calibration, fuse,
+                                batch, workdir, labels)
+    race([contender], 1, rounds, warmup, max(iters // rounds, 1), progress=progress)
+    return dict(race_result(contender), warmup=warmup)

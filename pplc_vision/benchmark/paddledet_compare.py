@@ -12,7 +12,6 @@ image, ``multiclass_nms3``). Our side: ``cv2.imread``, the config's test-pipelin
 import dataclasses
 import os
 import tempfile
-import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -33,6 +32,7 @@ from .drift import measure_drift, run_batches
 from .end_to_end import end_to_end_module
 from .machine import environment
 from .paddleseg_compare import PADDLE_DELETED_PASSES
+from .timing import Contender, race, race_result
 
 CONFIG = 'configs/det/picodet-csppan_pplcnet_1.5x_coco.py'
 SCALE = 1.5
@@ -108,44 +108,6 @@ def detections_agree(ours: Detections, theirs: Detections, iou: float = MATCH_IO
         matched = len(set(best[good].tolist()))  # distinct Paddle boxes matched
     return dict(count_ours=len(ours['labels']), count_paddle=n, matched=matched,
                 agree=len(ours['labels']) == n and matched == n)
-
-
-def quantiles(seconds: Sequence[float]) -> Dict[str, float]:
-    """Median and spread (p10, p90, min, max) in milliseconds."""
-    ms = np.asarray(seconds, np.float64) * 1e3
-    p10, median, p90 = np.percentile(ms, [10, 50, 90])
-    return dict(median=float(median), p10=float(p10), p90=float(p90), min=float(ms.min()),
-                max=float(ms.max()), iters=int(ms.size))
-
-
-@dataclasses.dataclass
-class Contender:
-    """One timed engine: a call on one of the images and what it includes."""
-    key: str
-    run: Callable[[int], Any]
-    info: Dict[str, Any]
-    times: List[float] = dataclasses.field(default_factory=list)
-    round_medians: List[float] = dataclasses.field(default_factory=list)
-
-
-def race(contenders: Sequence[Contender], images: int, rounds: int, warmup: int, iters: int,
-         settle_s: float = SETTLE_S) -> None:
-    """Interleaved rounds: in each, every contender (in an order rotated by one per round)
-    waits ``settle_s``, runs ``warmup`` untimed calls, then ``iters`` timed calls per image."""
-    for r in range(rounds):
-        order = list(contenders[r % len(contenders):]) + list(contenders[:r % len(contenders)])
-        for c in order:
-            time.sleep(settle_s)
-            for i in range(warmup):
-                c.run(i % images)
-            times = []
-            for i in range(images):
-                for _ in range(iters):
-                    start = time.perf_counter()
-                    c.run(i)
-                    times.append(time.perf_counter() - start)
-            c.times += times
-            c.round_medians.append(float(np.median(times)) * 1e3)
 
 
 def nms_candidates(model: torch.nn.Module, network_inputs: np.ndarray) -> List[int]:
@@ -263,12 +225,11 @@ def paddledet_comparison(engines: Sequence[Tuple[str, str]] = (('openvino', 'fp3
                                         dict(engine.info(), part='end_to_end')))
         log(f'race: {rounds} interleaved rounds of {len(contenders)} engines, {len(paths)} '
             f'images x {iters} timed calls each (after {warmup} untimed)')
-        race(contenders, len(paths), rounds, warmup, iters, settle_s)
+        race(contenders, len(paths), rounds, warmup, iters, settle_s, progress=False)
     reference = outputs[f'paddle_inference:{paddle_precisions[0]}']
     results = {}
     for c in contenders:
-        result = dict(c.info, latency_ms=quantiles(c.times),
-                      round_medians_ms=c.round_medians)
+        result = race_result(c)
         if c.key in outputs:
             agreement = [detections_agree(o, r) for o, r in zip(outputs[c.key], reference)]
             result['agreement'] = dict(
@@ -292,4 +253,4 @@ def paddledet_comparison(engines: Sequence[Tuple[str, str]] = (('openvino', 'fp3
         results=results, skipped=skipped,
         speedup_vs_paddle={k: base / r['latency_ms']['median'] for k, r in results.items()},
         load_average=dict(before=list(load_before), after=list(os.getloadavg())),
-        environment=environment())
+        environment=environment(roofline_threads=threads))

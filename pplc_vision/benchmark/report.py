@@ -3,19 +3,32 @@ import json
 from typing import Any, Dict
 
 from ..engine.atomic_save import atomic_write_bytes
+from .machine import cpu_line
+from .roofline import roofline_sentence
 
 
 def format_result(report: Dict[str, Any]) -> str:
     """A few human-readable lines: one per timed part, precision always shown."""
-    cpu = report['environment']['cpu']
+    env = report['environment']
     lines = [f"{report['config']} ({report['task']}), weights: {report['weights']}",
-             f"CPU: {cpu['model']} ({cpu['usable_cpus']} usable), threads: {report['threads']}"]
+             f"Machine: {cpu_line(env['cpu'])}; threads: {report['threads']}"]
+    if env.get('roofline'):
+        lines.append(roofline_sentence(env['roofline']))
     for part in report['results']:
         ms = part['latency_ms']
         line = (f"{part['part']:>10} | {part['engine']} {part['precision']} | batch "
                 f"{part['batch']} | median {ms['median']:.3f} ms, p90 {ms['p90']:.3f}, "
                 f"p99 {ms['p99']:.3f}, min {ms['min']:.3f}, max {ms['max']:.3f} "
                 f"({ms['iters']} runs)")
+        spread = part.get('rounds_ms')
+        if spread:
+            line += (f" | {spread['rounds']} rounds: medians p10 {spread['p10']:.3f}, "
+                     f"p90 {spread['p90']:.3f}")
+        rate = part.get('achieved')
+        if rate:
+            line += f" | {rate['gmacs_per_s']:.1f} GMAC/s"
+            if 'fraction_of_peak' in rate:
+                line += f" ({100 * rate['fraction_of_peak']:.1f}% of the {rate['peak']} GEMM roof)"
         drift = part.get('drift_vs_pytorch_fp32')
         if drift:
             line += f" | rel. error vs fp32 {drift['relative_error']:.2e}"

@@ -4,7 +4,7 @@ Every network is taken from a maintained library (this repository's PP-LCNet con
 mmpretrain, torchvision, timm), built with random weights whose BatchNorm statistics are
 estimated on real images, then re-parameterised where it can be (MobileOne is measured in its
 deploy form) before params, MACs (mmengine FlopAnalyzer, 224x224) and latency
-(:func:`pplc_vision.benchmark.model_latency.benchmark_model`) are taken. ImageNet top-1 is the one
+(:func:`pplc_vision.benchmark.table_build.race_engines`) are taken. ImageNet top-1 is the one
 the model's source reports, read from the library where it carries it (torchvision weight
 metadata, mmpretrain metafiles) and otherwise quoted with its source named; none is measured.
 """
@@ -21,10 +21,10 @@ from ..deploy.calibration import load_images
 from ..deploy.fuse import reparameterize
 from .complexity import measure_complexity
 from .machine import environment, environment_line
-from .model_latency import benchmark_model
 from .paper_data import TABLE2
 from .row_models import build_row_model
-from .table_build import prepare_engine_inputs
+from .table_build import prepare_engine_inputs, race_engines
+from .timing import format_spread
 
 INPUT_HW = (224, 224)
 
@@ -126,8 +126,11 @@ def measure_survey(models: Sequence[SurveyModel],
                    calib_images: int = 32,
                    drift_images: int = 8,
                    root: str = '.',
-                   log: Callable[[str], None] = print) -> Dict[str, Any]:
-    """Params, MACs and latency on every engine spec of each model, with its reported top-1."""
+                   log: Callable[[str], None] = print,
+                   rounds: int = 5) -> Dict[str, Any]:
+    """Params, MACs and latency on every engine spec of each model (engines raced in
+    ``rounds`` interleaved rounds), with its reported top-1."""
+    env = environment(roofline_threads=threads)
     images = load_images(calib_dir)
     rows = []
     for entry in models:
@@ -139,16 +142,16 @@ def measure_survey(models: Sequence[SurveyModel],
         switched = reparameterize(model)  # after BN estimation: branches carry their own BNs
         model.eval()
         size = measure_complexity(model, (3, ) + INPUT_HW)
-        latency = {f'{e}:{p}': benchmark_model(model, drift, e, p, threads, warmup, iters,
-                                               calibration=calibration)
-                   for e, p in engines}
+        latency, _ = race_engines(model, drift, engines, threads, calibration, rounds, warmup,
+                                  iters, size.macs, env['roofline'])
         rows.append(dict(name=entry.name, library=entry.library, model=entry.model,
                          weights=entry.weights, reparameterized_blocks=switched,
                          params=size.params, macs=size.macs, params_m=size.params_m,
                          macs_m=size.macs_m, latency=latency,
                          reported_top1=top1, top1_source=source, note=entry.note))
     return dict(input_hw=list(INPUT_HW), threads=threads,
-                engines=[f'{e}:{p}' for e, p in engines], rows=rows, environment=environment())
+                engines=[f'{e}:{p}' for e, p in engines], rows=rows, rounds=rounds,
+                environment=env)
 
 
 def render_survey(measured: Dict[str, Any]) -> str:
@@ -159,8 +162,9 @@ def render_survey(measured: Dict[str, Any]) -> str:
               [f'{s} (ms)' for s in specs] + ['top-1 (%, reported)', 'top-1 reported by'])
     lines = ['### Light CNNs of the seed survey, measured in one run', '',
              environment_line(measured['environment'], measured['threads']) +
-             ' Latency: median, random weights with BatchNorm statistics from real images. '
-             'Top-1 is NOT measured here: it is the number each source reports.', '',
+             f" Latency: median, in brackets the p10-p90 of the {measured.get('rounds', 1)} "
+             "round medians (engines interleaved), random weights with BatchNorm statistics "
+             'from real images. Top-1 is NOT measured here: it is the number each source reports.', '',
              '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for r in measured['rows']:
         built = f"{r['library']} `{r['model'].rpartition('/')[2]}`"
@@ -169,7 +173,7 @@ def render_survey(measured: Dict[str, Any]) -> str:
         if notes:
             built += f" ({'; '.join(notes)})"
         cells = [r['name'], built, f"{r['params_m']:.2f}", f"{r['macs_m']:.0f}"]
-        cells += [f"{r['latency'][s]['latency_ms']['median']:.2f}" for s in specs]
+        cells += [format_spread(r['latency'][s]) for s in specs]
         cells += [f"{r['reported_top1']:.2f}", r['top1_source']]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)

@@ -6,6 +6,7 @@ Paddle Inference + MKLDNN); ratios are. Sizes are compared with the paper within
 :data:`PARAMS_TOLERANCE_M` and :data:`MACS_TOLERANCE`.
 """
 import dataclasses
+import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -17,9 +18,11 @@ from ..deploy.calibration import (load_images, preprocessor_mean_std, random_cro
 from ..deploy.engines import as_tensor_module, check_engine
 from .complexity import measure_complexity
 from .machine import environment
-from .model_latency import benchmark_model
+from .model_latency import model_contender
 from .paper_data import TABLE2, PaperRow, PaperTable
+from .roofline import achieved
 from .row_models import build_row_model
+from .timing import per_round, race, race_result
 
 # The paper prints params to 0.1 M (so +-0.05 M is rounding) and MACs as integers; PP-LCNet's
 # MACs must be within 2% (measured: at most 1.6%, PP-LCNet-0.35x; README's model table).
@@ -51,6 +54,43 @@ def prepare_engine_inputs(model: nn.Module, hw: Tuple[int, int], images: Sequenc
     return calibration, drift
 
 
+def usable_cores() -> int:
+    """The CPUs this process may run on (the throughput mode's thread count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+
+
+def race_engines(model: nn.Module, images: np.ndarray, engines: Sequence[Tuple[str, str]],
+                 threads: int, calibration: np.ndarray, rounds: int, warmup: int, iters: int,
+                 macs: float, roofline: Optional[Dict[str, Any]],
+                 throughput_batch: Optional[int] = None, throughput_threads: int = 1
+                 ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """One network on every engine spec, built first, then timed in ``rounds`` interleaved
+    rounds (``warmup``/``iters`` totals spread over them); with ``throughput_batch`` its
+    fp32/bf16 engines at that batch and ``throughput_threads`` race with them. Returns the
+    batch-1 and the batched results by spec, each with its achieved rate against
+    ``roofline`` (``macs`` per image)."""
+    contenders = [model_contender(model, images, engine, precision, threads,
+                                  calibration=calibration, key=f'{engine}:{precision}')
+                  for engine, precision in engines]
+    batched = [model_contender(model, images, engine, precision, throughput_threads,
+                               batch=throughput_batch, key=f'{engine}:{precision}')
+               for engine, precision in engines if throughput_batch and precision != 'int8']
+    race(contenders + batched, 1, rounds, per_round(warmup, rounds, 1),
+         per_round(iters, rounds, 1))
+    latencies, throughput = {}, {}
+    for c in contenders + batched:
+        result = race_result(c)
+        batch = result['batch']
+        result['achieved'] = achieved(macs, result['latency_ms']['median'], result['precision'],
+                                      roofline, batch)
+        if batch == 1:
+            latencies[c.key] = result
+        else:
+            result['images_per_s'] = batch / result['latency_ms']['median'] * 1e3
+            throughput[c.key] = result
+    return latencies, throughput
+
+
 def measure_table(table: PaperTable,
                   engines: Sequence[Tuple[str, str]],
                   threads: int = 2,
@@ -61,27 +101,44 @@ def measure_table(table: PaperTable,
                   drift_images: int = 8,
                   root: str = '.',
                   rows: Optional[Sequence[str]] = None,
-                  log: Callable[[str], None] = print) -> Dict[str, Any]:
-    """Measure every row of ``table`` (or the named ``rows``) on every engine spec."""
+                  log: Callable[[str], None] = print,
+                  rounds: int = 5,
+                  throughput_batch: Optional[int] = None) -> Dict[str, Any]:
+    """Measure every row of ``table`` (or the named ``rows``) on every engine spec.
+
+    Per row, all engines are built first and then timed in ``rounds`` interleaved rounds
+    (:func:`~.timing.race`; ``warmup`` and ``iters`` are totals, spread over the rounds), so
+    each median carries the spread across rounds. With ``throughput_batch`` the fp32/bf16
+    engines are also built for that batch at the machine's core count and raced with the
+    others (images per second). The fp32/bf16 GEMM roofline is measured at the start, and each
+    figure's achieved GMAC/s and fraction of that roof are kept beside it.
+    """
+    env = environment(roofline_threads=threads)
+    cores = usable_cores()
     images = load_images(calib_dir)
     selected = [r for r in table.rows if rows is None or r.name in rows]
+    if throughput_batch is not None and throughput_batch < 2:
+        raise ValueError(f'throughput batch must be >= 2, got {throughput_batch}')
     measured = []
     for row in selected:
         log(f'{table.key}: {row.name}')
         model = build_row_model(row.build, root)
         complexity = measure_complexity(model, (3, ) + tuple(table.input_hw))
-        calibration, drift = prepare_engine_inputs(model, table.input_hw, images, calib_images,
-                                                   drift_images)
-        latencies = {}
-        for engine, precision in engines:
-            result = benchmark_model(model, drift, engine, precision, threads, warmup, iters,
-                                     calibration=calibration)
-            latencies[f'{engine}:{precision}'] = result
+        calibration, drift = prepare_engine_inputs(
+            model, table.input_hw, images, calib_images,
+            max(drift_images, throughput_batch or 0))
+        latencies, throughput = race_engines(
+            model, drift, engines, threads, calibration, rounds, warmup, iters,
+            complexity.macs_m * 1e6, env['roofline'], throughput_batch, cores)
         measured.append(dict(row=dataclasses.asdict(row), params_m=complexity.params_m,
-                             macs_m=complexity.macs_m, latency=latencies))
+                             macs_m=complexity.macs_m, latency=latencies,
+                             throughput=throughput))
     return dict(table=table.key, title=table.title, input_hw=list(table.input_hw),
                 threads=threads, engines=[f'{e}:{p}' for e, p in engines], rows=measured,
-                ratios=table_ratios(table, measured), environment=environment())
+                rounds=rounds, warmup_per_round=per_round(warmup, rounds, 1),
+                iters_per_round=per_round(iters, rounds, 1),
+                throughput_batch=throughput_batch, throughput_threads=cores,
+                ratios=table_ratios(table, measured), environment=env)
 
 
 def table_ratios(table: PaperTable, measured: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

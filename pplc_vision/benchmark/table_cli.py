@@ -14,7 +14,11 @@ def add_measurement_args(parser: argparse.ArgumentParser, section: str) -> None:
                         help='ENGINE:PRECISION specs (default: %(default)s)')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--warmup', type=int, default=30)
-    parser.add_argument('--iters', type=int, default=200)
+    parser.add_argument('--iters', type=int, default=200,
+                        help='timed calls per engine, spread over --rounds (also --warmup)')
+    parser.add_argument('--rounds', type=int, default=5,
+                        help='interleaved rounds (engines take turns); the spread of the round '
+                        'medians is reported')
     parser.add_argument('--calib-dir', help='real images (default: scikit-image photos)')
     parser.add_argument('--markdown', help='write the markdown to this file')
     parser.add_argument('--json', help='write the measurements as JSON')
@@ -24,9 +28,9 @@ def add_measurement_args(parser: argparse.ArgumentParser, section: str) -> None:
 
 def check_measurement_args(args: argparse.Namespace) -> None:
     """A ValueError naming the options when the counts make no sense."""
-    if args.threads < 1 or args.iters < 1 or args.warmup < 0:
-        raise ValueError(f'need --threads >= 1, --iters >= 1, --warmup >= 0, got '
-                         f'{args.threads}, {args.iters}, {args.warmup}')
+    if args.threads < 1 or args.iters < 1 or args.warmup < 0 or args.rounds < 1:
+        raise ValueError(f'need --threads >= 1, --iters >= 1, --warmup >= 0, --rounds >= 1, '
+                         f'got {args.threads}, {args.iters}, {args.warmup}, {args.rounds}')
 
 
 def write_outputs(text: str, measured: Dict[str, Any], args: argparse.Namespace,

@@ -1,7 +1,10 @@
 """Timing and its statistics: one way to time any callable or inference engine.
 
 Timing is per forward call, after an untimed warm-up; every engine figure carries the engine's
-precision (:func:`time_engine` refuses one without).
+precision (:func:`time_engine` refuses one without). Figures that are compared with each other
+are timed by :func:`race`: several interleaved rounds, the contenders alternating within each
+round, so that a slow stretch of the machine hits all of them; the spread across rounds comes
+with every median (:func:`race_result`).
 """
 import dataclasses
 import time
@@ -15,6 +18,7 @@ from tqdm import tqdm
 class LatencyStats:
     """Per-call latency statistics in milliseconds."""
     median: float
+    p10: float
     p90: float
     p99: float
     min: float
@@ -28,7 +32,8 @@ class LatencyStats:
         ms = np.asarray(seconds, np.float64) * 1e3
         if ms.size == 0:
             raise ValueError('LatencyStats: no timings')
-        return cls(median=float(np.median(ms)), p90=float(np.percentile(ms, 90)),
+        return cls(median=float(np.median(ms)), p10=float(np.percentile(ms, 10)),
+                   p90=float(np.percentile(ms, 90)),
                    p99=float(np.percentile(ms, 99)), min=float(ms.min()), max=float(ms.max()),
                    mean=float(ms.mean()), iters=int(ms.size))
 
@@ -72,3 +77,76 @@ def time_engine(engine: Callable[[np.ndarray], Any], inputs: np.ndarray, warmup:
                        desc=f"{info.get('engine', 'engine')} {info['precision']}")
     return dict(info, batch=int(inputs.shape[0]), input_shape=list(inputs.shape),
                 warmup=warmup, latency_ms=dataclasses.asdict(stats))
+
+
+@dataclasses.dataclass
+class Contender:
+    """One timed candidate of a :func:`race`: ``run(i)`` makes one call on input ``i``."""
+    key: str
+    run: Callable[[int], Any]
+    info: Dict[str, Any]
+    times: List[float] = dataclasses.field(default_factory=list)
+    round_medians: List[float] = dataclasses.field(default_factory=list)
+
+
+def race(contenders: Sequence[Contender], inputs: int = 1, rounds: int = 5, warmup: int = 10,
+         iters: int = 20, settle_s: float = 0.0, progress: Optional[bool] = None) -> None:
+    """Interleaved rounds: in each, every contender (the order rotated by one per round) waits
+    ``settle_s``, makes ``warmup`` untimed calls, then ``iters`` timed calls on each of the
+    ``inputs`` inputs; the times and each round's median are appended to the contender."""
+    if rounds < 1 or iters < 1 or warmup < 0 or inputs < 1:
+        raise ValueError(f'race: need rounds >= 1, iters >= 1, warmup >= 0 and inputs >= 1, '
+                         f'got {rounds}, {iters}, {warmup}, {inputs}')
+    n = len(contenders)
+    total = rounds * n * (warmup + inputs * iters)
+    if progress is None:
+        progress = total > 200
+    with tqdm(total=total, desc='race', disable=not progress, leave=False, unit='call') as bar:
+        for r in range(rounds):
+            for c in list(contenders[r % n:]) + list(contenders[:r % n]):
+                if settle_s:
+                    time.sleep(settle_s)
+                for i in range(warmup):
+                    c.run(i % inputs)
+                times = []
+                for i in range(inputs):
+                    for _ in range(iters):
+                        start = time.perf_counter()
+                        c.run(i)
+                        times.append(time.perf_counter() - start)
+                c.times += times
+                c.round_medians.append(float(np.median(times)) * 1e3)
+                bar.update(warmup + inputs * iters)
+
+
+def per_round(count: int, rounds: int, least: int) -> int:
+    """``count`` calls spread over ``rounds`` rounds: per round, rounded up, at least ``least``."""
+    return max(-(-count // rounds), least)
+
+
+def round_spread(round_medians_ms: Sequence[float]) -> Dict[str, Any]:
+    """The spread of a contender's per-round medians (ms): their median, p10, p90, min, max."""
+    m = np.asarray(round_medians_ms, np.float64)
+    if m.size == 0:
+        raise ValueError('round_spread: no rounds')
+    p10, median, p90 = np.percentile(m, [10, 50, 90])
+    return dict(rounds=int(m.size), median=float(median), p10=float(p10), p90=float(p90),
+                min=float(m.min()), max=float(m.max()), medians=[float(v) for v in m])
+
+
+def race_result(contender: Contender) -> Dict[str, Any]:
+    """A raced contender's info with its per-call statistics (``latency_ms``, all rounds
+    together) and the spread across rounds (``rounds_ms``)."""
+    return dict(contender.info,
+                latency_ms=dataclasses.asdict(LatencyStats.from_times(contender.times)),
+                rounds_ms=round_spread(contender.round_medians))
+
+
+def format_spread(result: Dict[str, Any], digits: int = 2) -> str:
+    """``'0.94 (0.91-0.98)'``: the median over all calls and the p10-p90 of the round medians
+    (just the median for a result timed in one round)."""
+    text = f"{result['latency_ms']['median']:.{digits}f}"
+    spread = result.get('rounds_ms')
+    if spread and spread['rounds'] > 1:
+        text += f" ({spread['p10']:.{digits}f}-{spread['p90']:.{digits}f})"
+    return text

@@ -86,7 +86,8 @@ def test_command_with_tiny_iteration_counts(tmp_path):
     doc.write_text('# Benchmarks\n\n<!-- BEGIN survey -->\nold\n<!-- END survey -->\n\ntail\n')
     result = subprocess.run(
         [sys.executable, TOOL, '--models', *SUBSET, '--engines', 'pytorch:fp32', '--threads',
-         '1', '--warmup', '0', '--iters', '2', '--json', str(out), '--markdown', str(md),
+         '1', '--warmup', '0', '--iters', '2', '--rounds', '2', '--json', str(out),
+         '--markdown', str(md),
          '--doc', str(doc)],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
         env=dict(os.environ, OMP_NUM_THREADS='1'))
@@ -98,8 +99,9 @@ def test_command_with_tiny_iteration_counts(tmp_path):
     for r in rows.values():
         timing = r['latency']['pytorch:fp32']
         ms = timing['latency_ms']
-        # two timed runs: the median and the mean are both their midpoint
+        # two rounds of one timed run: the median and the mean are both their midpoint
         assert ms['iters'] == 2 and 0 < ms['min'] <= ms['max']
+        assert sorted(timing['rounds_ms']['medians']) == pytest.approx([ms['min'], ms['max']])
         assert ms['median'] == pytest.approx((ms['min'] + ms['max']) / 2) == ms['mean']
         assert timing['threads'] == 1 and timing['precision'] == 'fp32'
         assert r['params_m'] > 0.5 and r['macs_m'] > 10

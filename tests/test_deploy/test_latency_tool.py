@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from torch import nn
 
-from pplc_vision.benchmark import timing
 from pplc_vision.benchmark.config_latency import check_input_shape
+from pplc_vision.benchmark import machine, roofline, timing
 from pplc_vision.benchmark.timing import LatencyStats, time_calls, time_engine
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -33,8 +33,8 @@ def test_cli_writes_valid_json(tmp_path):
     precision = 'bf16' if openvino_cpu_has_bf16() else 'fp32'
     out = tmp_path / 'latency.json'
     result = run_tool(CONFIG_1X, '--engine', 'openvino', '--precision', precision,
-                      '--threads', '2', '--warmup', '1', '--iters', '3', '--drift-images', '2',
-                      '--json', str(out))
+                      '--threads', '2', '--warmup', '1', '--iters', '3', '--rounds', '3',
+                      '--drift-images', '2', '--json', str(out))
     assert result.returncode == 0, result.stderr
     assert f'openvino {precision}' in result.stdout and 'median' in result.stdout
     report = json.loads(out.read_text())
@@ -50,6 +50,16 @@ def test_cli_writes_valid_json(tmp_path):
     assert ms['p90'] == pytest.approx(ms['median'] + 0.8 * spread)
     assert ms['p99'] == pytest.approx(ms['median'] + 0.98 * spread)
     assert 3 * ms['mean'] == pytest.approx(ms['min'] + ms['median'] + ms['max'])
+    # one timed call in each of 3 rounds: the round medians are the three calls
+    assert part['rounds_ms']['rounds'] == 3
+    assert sorted(part['rounds_ms']['medians']) == pytest.approx([ms['min'], ms['median'],
+                                                                  ms['max']])
+    roof = report['environment']['roofline']['gemm_gflops']
+    rate = part['achieved']
+    assert rate['gmacs_per_s'] == pytest.approx(part['macs_per_image'] / ms['median'] / 1e6)
+    assert rate['fraction_of_peak'] == pytest.approx(
+        2 * rate['gmacs_per_s'] / roof[rate['peak']]['best'])
+    assert 'GMAC/s' in result.stdout and '3 rounds' in result.stdout
     drift = part['drift_vs_pytorch_fp32']['relative_error']
     if precision == 'bf16':
         assert 'bfloat16' in part['inference_precision_hint']
@@ -176,7 +186,8 @@ def test_time_calls_reports_the_statistics_of_the_timed_calls(monkeypatch):
     monkeypatch.setattr(timing.time, 'perf_counter', perf_counter)
     stats = time_calls(lambda: calls.append(1), warmup=3, iters=5, progress=False)
     assert len(calls) == 8
-    assert stats == LatencyStats(median=pytest.approx(3.0), p90=pytest.approx(4.6),
+    assert stats == LatencyStats(median=pytest.approx(3.0), p10=pytest.approx(1.4),
+                                 p90=pytest.approx(4.6),
                                  p99=pytest.approx(4.96), min=pytest.approx(1.0),
                                  max=pytest.approx(5.0), mean=pytest.approx(3.0), iters=5)
 
@@ -189,6 +200,52 @@ def test_time_calls_statistics_and_progress(capsys):
     assert LatencyStats.from_times([0.001, 0.003]).median == pytest.approx(2.0)
     with pytest.raises(ValueError):
         time_calls(lambda: None, warmup=0, iters=0)
+
+
+def test_race_interleaves_the_contenders_and_keeps_each_rounds_median(monkeypatch):
+    """Three rounds of two contenders: each round runs both (the order rotated), warm-up calls
+    untimed; a fake clock makes a's calls take 1 ms in rounds 1-2 and 3 ms in round 3."""
+    log = []
+    clock = {'now': 0.0}
+
+    def call(name):
+        log.append(name)
+        a_round = (sum(1 for x in log if x == 'a') - 1) // 3  # 3 calls of a per round
+        clock['now'] += (0.003 if a_round == 2 and name == 'a' else 0.001)
+
+    monkeypatch.setattr(timing.time, 'perf_counter', lambda: clock['now'])
+    a = timing.Contender('a', lambda i: call('a'), dict(engine='x', precision='fp32'))
+    b = timing.Contender('b', lambda i: call('b'), dict(engine='y', precision='fp32'))
+    timing.race([a, b], inputs=1, rounds=3, warmup=1, iters=2, progress=False)
+    assert log == ['a'] * 3 + ['b'] * 3 + ['b'] * 3 + ['a'] * 3 + ['a'] * 3 + ['b'] * 3
+    assert len(a.times) == len(b.times) == 6
+    result = timing.race_result(a)
+    assert result['precision'] == 'fp32' and result['latency_ms']['iters'] == 6
+    assert result['rounds_ms']['rounds'] == 3
+    assert result['rounds_ms']['medians'][0] == pytest.approx(1.0)
+    assert result['rounds_ms']['max'] == pytest.approx(3.0)
+    text = timing.format_spread(result)
+    assert text.startswith('1.00 (1.00-') and text.endswith(')')
+    with pytest.raises(ValueError, match='rounds >= 1'):
+        timing.race([a], rounds=0)
+
+
+def test_machine_description_and_roofline():
+    env = machine.environment(roofline_threads=1)
+    cpu = env['cpu']
+    assert cpu['usable_cpus'] >= 1 and cpu['model']
+    with open('/proc/cpuinfo') as f:
+        flags = next(line for line in f if line.startswith('flags')).split()
+    assert set(cpu['flags']) == set(machine._CPU_FLAGS) & set(flags)
+    gemm = env['roofline']['gemm_gflops']
+    assert gemm['fp32']['best'] >= gemm['fp32']['median'] > 0.5 and gemm['bf16']['best'] > 0
+    line = machine.environment_line(env, 1)
+    assert f"ISA: {', '.join(cpu['flags'])}" in line
+    assert f"fp32 GEMM {gemm['fp32']['best']:.0f} GFLOP/s" in line
+    assert roofline.achieved(1e9, 10.0, 'fp32', env['roofline'])['gmacs_per_s'] == \
+        pytest.approx(100.0)
+    assert roofline.achieved(1e9, 10.0, 'int8', env['roofline'], batch=2)[
+        'fraction_of_peak'] == pytest.approx(400.0 / gemm['fp32']['best'])
 
 
 def test_a_figure_without_precision_is_refused():

@@ -61,9 +61,10 @@ def test_detection_and_segmentation_rows_build(key):
 
 def test_measure_and_render_a_table(tmp_path):
     engines = parse_engine_specs(['pytorch', 'onnxruntime:fp32'])
-    measured = measure_table(TABLES['table3'], engines, threads=2, warmup=0, iters=2,
+    measured = measure_table(TABLES['table3'], engines, threads=2, warmup=0, iters=4,
                              calib_images=4, drift_images=2,
-                             rows=['PP-LCNet-0.25x', 'MobileNetV2-0.25x'], log=lambda m: None)
+                             rows=['PP-LCNet-0.25x', 'MobileNetV2-0.25x'], log=lambda m: None,
+                             rounds=2, throughput_batch=2)
     assert [m['row']['name'] for m in measured['rows']] == ['MobileNetV2-0.25x',
                                                            'PP-LCNet-0.25x']
     ratio, = measured['ratios']
@@ -74,9 +75,25 @@ def test_measure_and_render_a_table(tmp_path):
         lat['MobileNetV2-0.25x']['pytorch:fp32']['latency_ms']['median'])
     for latencies in lat.values():
         assert latencies['onnxruntime:fp32']['drift_vs_pytorch_fp32']['relative_error'] < 1e-4
+    roof = measured['environment']['roofline']['gemm_gflops']['fp32']['best']
+    assert roof > 1  # GFLOP/s of a 1024^3 fp32 product, measured in this run
+    for m in measured['rows']:
+        for spec, r in {**m['latency'], **m['throughput']}.items():
+            # 2 interleaved rounds of 2 timed calls each, every engine in every round
+            assert r['rounds_ms']['rounds'] == 2 and r['latency_ms']['iters'] == 4
+            gmacs = m['macs_m'] * 1e6 * r['batch'] / (r['latency_ms']['median'] / 1e3) / 1e9
+            assert r['achieved']['gmacs_per_s'] == pytest.approx(gmacs)
+            assert r['achieved']['fraction_of_peak'] == pytest.approx(2 * gmacs / roof)
+        for spec, r in m['throughput'].items():
+            assert r['batch'] == 2 and r['input_shape'][0] == 2
+            assert r['images_per_s'] == pytest.approx(2e3 / r['latency_ms']['median'])
     text = render_table(measured)
     assert '| PP-LCNet-0.25x | 1.52 / 1.5 | 18 / 18 | 1.74 |' in text
     assert 'onnxruntime:fp32 (ms)' in text and '2 threads' in text
+    spread = lat['PP-LCNet-0.25x']['onnxruntime:fp32']['rounds_ms']
+    assert f"({spread['p10']:.2f}-{spread['p90']:.2f})" in text  # the spread across rounds
+    assert 'fp32 GEMM' in text and 'ISA: ' in text and 'Throughput' in text
+    assert 'onnxruntime:fp32 batch 1 / batch 2 (images/s)' in text
 
     doc = tmp_path / 'benchmarks.md'
     doc.write_text('# Title\n\nintro\n\n<!-- BEGIN table3 -->\nold\n<!-- END table3 -->\n\nend\n')
@@ -162,7 +179,7 @@ def test_paddledet_end_to_end_race_same_detections(tmp_path):
     assert ours['agreement']['images_agree'] == 1
     assert ours['agreement']['boxes_matched'] == ours['agreement']['boxes'] == 100
     for key, r in results.items():
-        assert r['latency_ms']['iters'] == 1 and len(r['round_medians_ms']) == 1
+        assert r['latency_ms']['iters'] == 1 and r['rounds_ms']['rounds'] == 1
         assert race['speedup_vs_paddle'][key] == pytest.approx(
             results['paddle_inference:fp32']['latency_ms']['median'] / r['latency_ms']['median'])
     text = doc.read_text()

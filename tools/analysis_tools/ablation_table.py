@@ -42,7 +42,8 @@ def main(argv=None) -> int:
         return 2
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     measured = measure_ablations(args.tables, engines, args.threads, args.warmup, args.iters,
-                                 calib_dir=args.calib_dir, root=ROOT, log=log)
+                                 calib_dir=args.calib_dir, root=ROOT, log=log,
+                                 rounds=args.rounds)
     text = render_ablations(measured)
     write_outputs(text, measured, args, 'ablations')
     return 0

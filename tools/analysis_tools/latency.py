@@ -3,10 +3,12 @@
 Usage:
     python tools/analysis_tools/latency.py CONFIG [--checkpoint CKPT] [--shape H W] [--threads N]
         [--engine pytorch|onnxruntime|openvino] [--precision fp32|bf16|int8] [--batch 1]
-        [--warmup 50] [--iters 300] [--json OUT] [--drift-data photos|config]
+        [--warmup 50] [--iters 300] [--rounds 5] [--json OUT] [--drift-data photos|config]
 
-Prints median, p90, p99, min and max latency with the precision, the thread count, the CPU and
-the output drift against eager PyTorch fp32 on real images; --json writes all of it (library
+Prints median, p90, p99, min and max latency and the spread across interleaved rounds, with the
+precision, the thread count, the machine (CPU, cores, clock, ISA flags, and the fp32/bf16 GEMM
+roofline measured in the same run: the network's achieved GMAC/s and fraction of it) and the
+output drift against eager PyTorch fp32 on real images; --json writes all of it (library
 versions included). Detection and segmentation configs are also timed end to end.
 """
 import argparse
@@ -30,7 +32,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--precision', choices=PRECISIONS, default='fp32')
     parser.add_argument('--batch', type=int, default=1)
     parser.add_argument('--warmup', type=int, default=50, help='untimed runs first (default 50)')
-    parser.add_argument('--iters', type=int, default=300, help='timed runs (default 300)')
+    parser.add_argument('--iters', type=int, default=300,
+                        help='timed runs, spread over --rounds (default 300; also --warmup)')
+    parser.add_argument('--rounds', type=int, default=5,
+                        help='interleaved rounds: the network and the end-to-end parts take '
+                        'turns; the spread of the round medians is reported (default 5)')
     parser.add_argument('--json', metavar='OUT', help='write the full result as JSON')
     parser.add_argument('--no-fuse', action='store_true',
                         help='eager PyTorch as built: BatchNorms not folded, no oneDNN '
@@ -59,7 +65,7 @@ def main(argv=None) -> int:
             args.precision, args.batch, args.warmup, args.iters, fuse=not args.no_fuse,
             calib_dir=args.calib_dir, calib_images=args.calib_images,
             drift_images=args.drift_images, drift_data=args.drift_data,
-            end_to_end=not args.network_only, workdir=args.workdir)
+            end_to_end=not args.network_only, workdir=args.workdir, rounds=args.rounds)
     except (ToolError, ValueError, FileNotFoundError, ImportError, KeyError,
             *ONE_LINE_ERRORS) as e:
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

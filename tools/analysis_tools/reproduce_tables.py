@@ -36,6 +36,7 @@ from pplc_vision.benchmark.table_build import measure_table, parse_engine_specs
 from pplc_vision.deploy.engines import EngineNotInstalled
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+THROUGHPUT_TABLES = ('table2', 'table4')  # the classifiers and detector
 DEFAULT_ENGINES = ('pytorch:fp32', 'onnxruntime:fp32', 'openvino:fp32', 'openvino:bf16',
                    'openvino:int8')
 
@@ -51,7 +52,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--rows', nargs='+', help='only these row names')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--warmup', type=int, default=30)
-    parser.add_argument('--iters', type=int, default=200)
+    parser.add_argument('--iters', type=int, default=200,
+                        help='timed calls per engine, spread over --rounds (also --warmup)')
+    parser.add_argument('--rounds', type=int, default=5,
+                        help='tables: interleaved rounds (every engine of a row timed in each '
+                        'round), whose spread is reported beside each median')
+    parser.add_argument('--throughput-batch', type=int, default=8,
+                        help='table2 and table4: also images/s at this batch on all usable '
+                        'CPUs (0: batch 1 only)')
     parser.add_argument('--seg-warmup', type=int, default=3, help='Table 5 warm-up runs')
     parser.add_argument('--seg-iters', type=int, default=20, help='Table 5 timed runs')
     parser.add_argument('--seg-calib-images', type=int, default=8,
@@ -138,7 +146,10 @@ def main(argv=None) -> int:
                 args.seg_warmup if slow else args.warmup, args.seg_iters if slow else args.iters,
                 calib_dir=args.calib_dir,
                 calib_images=args.seg_calib_images if slow else args.calib_images,
-                drift_images=args.drift_images, root=ROOT, rows=args.rows, log=log)
+                drift_images=args.drift_images, root=ROOT, rows=args.rows, log=log,
+                rounds=args.rounds,
+                throughput_batch=(args.throughput_batch or None)
+                if key in THROUGHPUT_TABLES else None)
             text = render_table(result)
         everything[key] = result
         print(text + '\n')

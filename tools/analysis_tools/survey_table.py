@@ -43,7 +43,8 @@ def main(argv=None) -> int:
         return 2
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     measured = measure_survey(models, engines, args.threads, args.warmup, args.iters,
-                              calib_dir=args.calib_dir, root=ROOT, log=log)
+                              calib_dir=args.calib_dir, root=ROOT, log=log,
+                              rounds=args.rounds)
     text = render_survey(measured)
     write_outputs(text, measured, args, 'survey')
     return 0

@@ -36,6 +36,8 @@ class PyTorchEngine(InferenceEngine):
         self.module = module
 
     def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
+        if self.threads is not None and torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)  # another engine in this process set its own
         x = torch.from_numpy(np.ascontiguousarray(inputs, np.float32))
         with torch.inference_mode(), torch.autocast(
                 'cpu', dtype=torch.bfloat16, enabled=self.precision == 'bf16'):
