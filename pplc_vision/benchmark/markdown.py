@@ -47,7 +47,7 @@ def render_table(measured: Dict[str, Any]) -> str:
         worst = max(drifts, key=lambda d: d[2]['relative_error'])
         lines += ['', f"Largest output drift against PyTorch fp32: {worst[0]} on {worst[1]}, "
                   f"relative error {worst[2]['relative_error']:.2e}."]
-    return '\n'.join(lines)
+    return '\n'.join(lines + _command_lines(measured))
 
 
 def _achieved_lines(measured: Dict[str, Any], specs: Sequence[str]) -> List[str]:
@@ -106,16 +106,16 @@ def _paddle_race_header(comparison: Dict[str, Any], macs: str) -> str:
 
 
 def _paddle_race_rows(results: Dict[str, Any], speedups: Dict[str, Any], digits: int,
-                      first: Sequence[str] = ()) -> List[str]:
-    """One markdown row per raced engine: engine, precision, latency with spread, same-precision
-    speed-up, GMAC/s with the fraction of the roof, drift from PyTorch fp32 (``first``: leading
-    cells)."""
+                      agree_digits: int, first: Sequence[str] = ()) -> List[str]:
+    """One markdown row per raced engine: engine, precision, latency with spread (``digits``),
+    same-precision speed-up, GMAC/s with the fraction of the roof, drift from PyTorch fp32
+    (agreement to ``agree_digits``; ``first``: leading cells)."""
     lines = []
     for key, r in results.items():
         s = speedups.get(key)
         if s is None:
             cell = 'baseline'
-        elif s['baseline'] is None:
+        elif s['speedup'] is None:
             cell = f"- (no Paddle {r['precision']})"
         else:
             cell = (f"{s['speedup']:.2f}x vs Paddle {r['precision']}"
@@ -128,7 +128,7 @@ def _paddle_race_rows(results: Dict[str, Any], speedups: Dict[str, Any], digits:
         lines.append('| ' + ' | '.join([
             *first, name, r['precision'], format_spread(r, digits), cell, rate,
             f"{d.get('relative_error', 0):.1e}",
-            '-' if agree is None else f'{100 * agree:.{digits}f}%']) + ' |')
+            '-' if agree is None else f'{100 * agree:.{agree_digits}f}%']) + ' |')
     return lines
 
 
@@ -143,7 +143,7 @@ def _paddle_race_notes(results: Dict[str, Any], speedups: Dict[str, Any],
              for key, r in results.items() if r.get('identical_to_reference')]
     notes += [f"Not run: {key}: {why}" for key, why in skipped.items()]
     unmatched = [k for k, s in speedups.items()
-                 if s['baseline'] is None and not s['missing'].split(' ')[0] in skipped]
+                 if s['speedup'] is None and s['paddle'] not in skipped]
     notes += [f"No speed-up for {k}: {speedups[k]['missing']}." for k in unmatched]
     return notes
 
@@ -159,13 +159,13 @@ def render_paddle(comparison: Dict[str, Any]) -> str:
              '', '| engine | precision | latency (ms) | speed-up over Paddle, same precision | '
              'GMAC/s (% of roof) | rel. error vs PyTorch fp32 | top-1 agreement |',
              '|---|---|---|---|---|---|---|']
-    lines += _paddle_race_rows(comparison['results'], comparison['speedup_vs_paddle'], 2)
+    lines += _paddle_race_rows(comparison['results'], comparison['speedup_vs_paddle'], 2, 0)
     notes = _paddle_race_notes(comparison['results'], comparison['speedup_vs_paddle'],
                                comparison['skipped'], comparison['environment']['cpu']['flags'])
     notes.append(f"PyTorch, fused (BatchNorms folded, then traced, frozen and optimised for "
                  f"inference: each convolution and its activation one oneDNN call) over "
                  f"BN not folded: {comparison['fused_over_unfused_speedup']:.2f}x faster.")
-    lines += [''] + [f'- {n}' for n in notes]
+    lines += [''] + [f'- {n}' for n in notes] + _command_lines(comparison)
     return '\n'.join(lines)
 
 
@@ -183,17 +183,23 @@ def render_paddleseg(comparison: Dict[str, Any]) -> str:
              'raced on its own. ' + _paddle_race_header(comparison, macs), '',
              '| model | params ours / PaddleSeg | engine | precision | latency (ms) | '
              'speed-up over Paddle, same precision | GMAC/s (% of roof) | '
-             'rel. error vs PyTorch fp32 | pixel agreement |', '|---|---|---|---|---|---|---|---|---|']
+             'rel. error vs PyTorch fp32 | pixel agreement |', '|---' * 9 + '|']
     notes = []
     for row in rows:
-        lines += _paddle_race_rows(row['results'], row['speedup_vs_paddle'], 1, [
+        lines += _paddle_race_rows(row['results'], row['speedup_vs_paddle'], 1, 2, [
             row['name'], f"{row['params'] / 1e6:.3f}M / {row['paddle_params'] / 1e6:.3f}M"])
         notes += [f"{row['name']}: {n}" for n in _paddle_race_notes(
             row['results'], row['speedup_vs_paddle'], row['skipped'],
             comparison['environment']['cpu']['flags'])]
     if notes:
         lines += [''] + [f'- {n}' for n in notes]
-    return '\n'.join(lines)
+    return '\n'.join(lines + _command_lines(comparison))
+
+
+def _command_lines(comparison: Dict[str, Any]) -> List[str]:
+    """The command that measured ``comparison``, when it records one."""
+    return ['', 'Command:', '', f"    {comparison['command']}"] if comparison.get('command') \
+        else []
 
 
 def render_paddledet(comparison: Dict[str, Any]) -> str:
@@ -254,9 +260,7 @@ def render_paddledet(comparison: Dict[str, Any]) -> str:
     notes += [f"Not run: {key}: {why}" for key, why in comparison['skipped'].items()]
     if notes:
         lines += [''] + [f'- {n}' for n in notes]
-    if comparison.get('command'):
-        lines += ['', 'Command:', '', f"    {comparison['command']}"]
-    return '\n'.join(lines)
+    return '\n'.join(lines + _command_lines(comparison))
 
 
 def render_complexity(rows: Sequence[ComplexityRow], input_hw: Tuple[int, int] = (224, 224)
@@ -289,3 +293,65 @@ def update_markdown_section(path: str, key: str, text: str) -> None:
     else:
         content = content.rstrip('\n') + '\n\n' + block + '\n'
     atomic_write_bytes(content.encode(), path)
+
+
+OVERHEAD_GRAPHS = {'head': 'head outputs (`--head-outputs`)',
+                   'nms': 'NMS in the graph (export default)',
+                   'logits': 'logits at input size (export default)',
+                   'labels': 'label map (`--seg-output labels`)'}
+
+
+def render_overhead(result: Dict[str, Any]) -> str:
+    """The deployed predictor's image-to-result latency beside the network alone, as markdown."""
+    threads, load = result['threads'], result['load_average']
+    lines = [f"### Predictor overhead: image to result against the network alone "
+             f"({result['engine']} {result['precision']})", '',
+             environment_line(result['environment'], threads) +
+             f" Load average (`uptime`) {load['before'][0]:.2f} before, {load['after'][0]:.2f} "
+             f"after the run.", '',
+             f"`Predictor(config, graph, engine='{result['engine']}', precision="
+             f"'{result['precision']}', threads={threads})` called on a photo already decoded "
+             f"(BGR array): the config's test pipeline, the exported graph, the model's own "
+             f"post-processing. Network alone: the model's network (`as_tensor_module`: PicoDet's "
+             f"head maps, DeepLabV3+'s stride-4 logits) on the same engine, on the batch the graph "
+             f"normalises inside; graph alone: the predictor's graph on its pre-processed batch. "
+             f"Weights: {result['rows'][0]['weights'] if result['rows'] else '-'}. "
+             f"{result['rounds']} interleaved rounds (order rotated each round), each contender "
+             f"{result['warmup']} untimed then {result['iters']} timed calls per round "
+             f"(segmentation {result['seg_iters']}); medians over all timed calls with the p10-p90 "
+             f"of the round medians; the stages are medians of the predictor's own timing. "
+             f"Overhead: predictor / network alone - 1; host: pre- plus post-processing over the "
+             f"network alone.", '',
+             '| model | graph | input | predictor (ms) | network alone (ms) | overhead | host '
+             '| pre-processing (ms) | network stage (ms) | post-processing (ms) '
+             '| graph alone (ms) |',
+             '|---|---|---|---|---|---|---|---|---|---|---|']
+    notes = []
+    for row in result['rows']:
+        res = row['results']
+        network = res['network']
+        h, w = row['input_hw']
+        for graph in row['graphs']:
+            pred = res[f'predictor:{graph}']
+            stages = pred['stages_ms']
+            host = (stages['preprocess'] + stages['postprocess']) / network['latency_ms']['median']
+            lines.append(
+                f"| {row['name']} | {OVERHEAD_GRAPHS.get(graph, graph)} | {h}x{w} | "
+                f"{format_spread(pred, 1)} | {format_spread(network, 1)} | "
+                f"{100 * row['overhead'][graph]:+.0f}% | {100 * host:.0f}% | "
+                f"{stages['preprocess']:.1f} | {stages['network']:.1f} | "
+                f"{stages['postprocess']:.1f} | {format_spread(res[f'graph:{graph}'], 1)} |")
+        decode = res['decode']
+        note = (f"{row['name']} (`{row['config']}`): photo `{row['image']}` "
+                f"({row['image_size']}); decoding the file (`{decode['file']}`, "
+                f"{decode['bytes'] / 1e6:.2f} MB) takes {format_spread(decode, 1)} ms more.")
+        if 'candidates' in row:
+            dets = ', '.join(f"{n} with {OVERHEAD_GRAPHS.get(g, g).split(' (')[0]}"
+                             for g, n in row['detections'].items())
+            note += (f" Class-score biases shifted so that {result['candidates']} (prior, class) "
+                     f"scores pass the head's score threshold (random weights find everything or "
+                     f"nothing; a trained PicoDet has hundreds to a few thousand): the graph gives "
+                     f"{row['candidates']} candidates; detections: {dets}.")
+        notes.append(note)
+    lines += [''] + [f'- {n}' for n in notes]
+    return '\n'.join(lines + _command_lines(result))

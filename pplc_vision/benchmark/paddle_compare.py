@@ -1,35 +1,50 @@
 """The reference run: PaddleClas' PPLCNet on Paddle Inference + oneDNN against our engines, with
-the same weights, timed in one process."""
-import dataclasses
+the same weights, raced in interleaved rounds in one process, each of ours against Paddle at
+the same precision."""
 import tempfile
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
+import torch
+
 from ..converters import build_pplcnet_classifier, convert_paddle_pplcnet
 from ..deploy.calibration import load_images, random_crops
-from ..deploy.engines import PaddleInferenceEngine, PyTorchEngine, build_paddle_pplcnet
-from .drift import measure_drift, run_batches
+from ..deploy.engines import PyTorchEngine, build_paddle_pplcnet
+from .complexity import measure_complexity
+from .drift import run_batches
 from .machine import environment
-from .model_latency import benchmark_model
-from .timing import time_engine
+from .model_latency import model_contender
+from .paddle_race import (SETTLE_S, add_achieved, our_contenders, paddle_contenders,
+                          same_precision_speedups)
+from .timing import race, race_result
 
 INPUT_HW = (224, 224)
+PADDLE_PRECISIONS = ('fp32', 'bf16', 'int8')
 
 
 def paddle_comparison(engines: Sequence[Tuple[str, str]],
                       threads: int = 2,
-                      warmup: int = 30,
-                      iters: int = 200,
+                      rounds: int = 5,
+                      warmup: int = 10,
+                      iters: int = 40,
                       scale: float = 1.0,
                       calib_dir: Optional[str] = None,
                       workdir: Optional[str] = None,
+                      paddle_precisions: Sequence[str] = PADDLE_PRECISIONS,
+                      settle_s: float = SETTLE_S,
                       log: Callable[[str], None] = print) -> Dict[str, Any]:
-    """PaddleClas' PPLCNet on Paddle Inference + oneDNN against our engines, same weights.
+    """PaddleClas' PPLCNet on Paddle Inference + oneDNN (each of ``paddle_precisions``, fp32
+    first) against our ``engines`` (``(engine, precision)`` pairs; PyTorch fp32 fused and unfused
+    always), same weights, 224x224, batch 1.
 
-    The Paddle model's BatchNorm statistics are estimated on real images, its weights are
-    converted into our classifier, and both are timed in this one call at 224x224, batch 1; also
-    our eager model fused and unfused. Raises ``EngineNotInstalled`` without paddle; paddle must
-    have been imported before torch (see ``PaddleInferenceEngine``).
+    The Paddle model's BatchNorm statistics are estimated on real images and its weights are
+    converted into our classifier. Every contender is built first, then all are timed in
+    ``rounds`` interleaved rounds (order rotated, ``settle_s`` pause before each: Paddle's
+    OpenMP threads spin after a run), ``warmup`` untimed and ``iters`` timed calls each per
+    round. Each of ours gets its speed-up over Paddle at its own precision, or the reason there
+    is none; a contender that cannot run here is listed in ``skipped``. Raises
+    ``EngineNotInstalled`` without paddle; paddle must have been imported before torch.
     """
+    env = environment(roofline_threads=threads)  # before any engine: nothing else runs
     images = load_images(calib_dir)
     calibration = random_crops(images, 32, INPUT_HW, seed=0)
     drift = random_crops(images, 8, INPUT_HW, seed=1)
@@ -38,27 +53,28 @@ def paddle_comparison(engines: Sequence[Tuple[str, str]],
     ours = build_pplcnet_classifier(scale)
     ours.load_state_dict(convert_paddle_pplcnet(params), strict=True)
     ours.eval()
-    results = {}
-    for engine, precision in list(engines) + [('pytorch', 'fp32')]:
-        log(f'ours: {engine} {precision}')
-        results[f'{engine}:{precision}'] = benchmark_model(
-            ours, drift, engine, precision, threads, warmup, iters, calibration=calibration)
-    log('ours: pytorch fp32, BN not fused')
-    results['pytorch:fp32:unfused'] = benchmark_model(ours, drift, 'pytorch', 'fp32', threads,
-                                                      warmup, iters, fuse=False)
-    # Paddle last: its OpenMP threads spin after each run and would slow engines timed after it
+    macs = measure_complexity(ours, (3, *INPUT_HW)).macs
+    torch.set_num_threads(threads)
     reference = run_batches(PyTorchEngine(ours, 'fp32', fuse=False), drift)
     with tempfile.TemporaryDirectory(prefix='pplc_paddle_') as tmp:
-        log(f'Paddle Inference (oneDNN) PPLCNet x{scale}')
-        paddle_engine = PaddleInferenceEngine(paddle_model, (1, 3, *INPUT_HW), workdir or tmp,
-                                              'fp32', threads)
-        paddle = time_engine(paddle_engine, drift[:1], warmup, iters)
-        paddle['drift_vs_pytorch_fp32'] = dataclasses.asdict(
-            measure_drift(reference, run_batches(paddle_engine, drift)))
-    results = {'paddle_inference:fp32': paddle, **results}
-    base = paddle['latency_ms']['median']
-    speedups = {k: base / v['latency_ms']['median'] for k, v in results.items()}
+        log(f'Paddle Inference (oneDNN) PPLCNet x{scale}: {", ".join(paddle_precisions)}')
+        contenders, skipped = paddle_contenders(
+            paddle_model, (1, 3, *INPUT_HW), drift, reference, workdir or tmp,
+            paddle_precisions, threads)
+        specs = list(dict.fromkeys(list(engines) + [('pytorch', 'fp32')]))
+        contenders += our_contenders(ours, drift, specs, threads, skipped, log, calibration)
+        log('ours: pytorch fp32, BN not fused')
+        contenders.append(model_contender(ours, drift, 'pytorch', 'fp32', threads, fuse=False,
+                                          key='pytorch:fp32:unfused'))
+        log(f'race: {rounds} interleaved rounds of {len(contenders)} engines, {warmup} untimed '
+            f'and {iters} timed calls each per round, {settle_s:g} s pause before each')
+        race(contenders, 1, rounds, warmup, iters, settle_s)
+    results = {c.key: race_result(c) for c in contenders}
+    add_achieved(results, macs, env.get('roofline'))
     fused_gain = (results['pytorch:fp32:unfused']['latency_ms']['median'] /
                   results['pytorch:fp32']['latency_ms']['median'])
-    return dict(scale=scale, threads=threads, results=results, speedup_vs_paddle=speedups,
-                fused_over_unfused_speedup=fused_gain, environment=environment())
+    return dict(scale=scale, threads=threads, rounds=rounds, warmup=warmup, iters=iters,
+                settle_s=settle_s, macs=macs, results=results, skipped=skipped,
+                speedup_vs_paddle=same_precision_speedups(results, skipped),
+                fused_over_unfused_speedup=fused_gain, environment=env)
+

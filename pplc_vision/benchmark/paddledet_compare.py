@@ -31,16 +31,13 @@ from ..models.dense_heads.pico_gfl_head import per_class_candidates
 from .drift import measure_drift, run_batches
 from .end_to_end import end_to_end_module
 from .machine import environment
-from .paddleseg_compare import PADDLE_DELETED_PASSES
+from .paddle_race import PADDLE_DELETED_PASSES, SETTLE_S
 from .timing import Contender, race, race_result
 
 CONFIG = 'configs/det/picodet-csppan_pplcnet_1.5x_coco.py'
 SCALE = 1.5
 IMAGES = ('data/demo_coco/images/voc.jpg', 'data/demo_coco/images/arc2017.jpg')
 MATCH_IOU = 0.99
-# Paddle's OpenMP runtime (libiomp5) keeps its threads spinning 200 ms (KMP_BLOCKTIME) after
-# each run; the next engine waits this long before it starts, so that they do not share cores.
-SETTLE_S = 0.3
 Detections = Dict[str, np.ndarray]  # boxes (K, 4) in image pixels, scores (K,), labels (K,)
 
 

@@ -6,11 +6,14 @@ import sys
 
 import pytest
 
-from pplc_vision.benchmark.markdown import render_table, update_markdown_section
+from pplc_vision.benchmark.machine import environment
+from pplc_vision.benchmark.markdown import render_paddle, render_table, update_markdown_section
+from pplc_vision.benchmark.paddle_race import PADDLE_INT8_UNAVAILABLE, same_precision_speedups
 from pplc_vision.benchmark.paper_data import TABLES
 from pplc_vision.benchmark.row_models import build_row_model
 from pplc_vision.benchmark.table_build import (MACS_TOLERANCE, complexity_rows, measure_table,
                                                parse_engine_specs)
+from pplc_vision.benchmark.timing import format_spread
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, 'tools', 'analysis_tools', 'reproduce_tables.py')
@@ -111,48 +114,142 @@ def test_bad_engine_spec():
 
 
 def test_paddle_inference_runs_the_same_network(tmp_path):
+    """PaddleClas' PPLCNet on Paddle Inference fp32 and bf16 raced against ours (2 interleaved
+    rounds of one timed call): same logits, speed-ups against Paddle at the same precision
+    only, int8 reported as not runnable, achieved GMAC/s from the measured MACs."""
     out = tmp_path / 'paddle.json'
     result = subprocess.run([sys.executable, TOOL, '--tables', 'paddle', '--engines',
-                             'openvino:fp32', '--warmup', '0', '--iters', '2', '--json', str(out)],
+                             'openvino:fp32', '--rounds', '2', '--warmup', '0', '--iters', '2',
+                             '--json', str(out)],
                             capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stderr
     assert 'Paddle Inference + oneDNN' in result.stdout
     comparison = json.loads(out.read_text())['paddle']
-    paddle = comparison['results']['paddle_inference:fp32']
+    results = comparison['results']
+    assert set(results) == {'paddle_inference:fp32', 'paddle_inference:bf16', 'openvino:fp32',
+                            'pytorch:fp32', 'pytorch:fp32:unfused'}
+    paddle = results['paddle_inference:fp32']
     assert paddle['engine'] == 'paddle' and paddle['precision'] == 'fp32'
     assert paddle['drift_vs_pytorch_fp32']['relative_error'] < 1e-4  # same weights, same logits
-    results = comparison['results']
+    assert comparison['skipped'] == {'paddle_inference:int8': PADDLE_INT8_UNAVAILABLE}
+    flags = comparison['environment']['cpu']['flags']
+    if not {'avx512_bf16', 'amx_bf16'} & set(flags):  # oneDNN bf16 silently runs fp32
+        assert results['paddle_inference:bf16']['identical_to_reference']
     median = {k: r['latency_ms']['median'] for k, r in results.items()}
-    assert set(comparison['speedup_vs_paddle']) == set(median) == {
-        'paddle_inference:fp32', 'openvino:fp32', 'pytorch:fp32', 'pytorch:fp32:unfused'}
-    for key, speedup in comparison['speedup_vs_paddle'].items():
-        assert speedup == pytest.approx(median['paddle_inference:fp32'] / median[key])
+    speedups = comparison['speedup_vs_paddle']
+    assert set(speedups) == {'openvino:fp32', 'pytorch:fp32', 'pytorch:fp32:unfused'}
+    for key, s in speedups.items():
+        assert s['paddle'] == 'paddle_inference:fp32' and not s['baseline_ran_as_fp32']
+        assert s['speedup'] == pytest.approx(median['paddle_inference:fp32'] / median[key])
+    roof = comparison['environment']['roofline']['gemm_gflops']['fp32']['best']
+    assert 150e6 < comparison['macs'] < 170e6  # PP-LCNet-1x at 224x224 (paper: 161 M)
+    for key, r in results.items():
+        assert r['rounds_ms']['rounds'] == 2 and r['latency_ms']['iters'] == 2
+        gmacs = comparison['macs'] / (median[key] / 1e3) / 1e9
+        assert r['achieved']['gmacs_per_s'] == pytest.approx(gmacs)
+        assert r['achieved']['fraction_of_peak'] == pytest.approx(2 * gmacs / roof)
     assert comparison['fused_over_unfused_speedup'] == pytest.approx(
         median['pytorch:fp32:unfused'] / median['pytorch:fp32'])
     # the fused model (BN folded, conv+activation fused) computes what the unfused one does
     assert results['pytorch:fp32']['drift_vs_pytorch_fp32']['relative_error'] < 1e-4
     assert results['pytorch:fp32']['fused'] and not results['pytorch:fp32:unfused']['fused']
+    text = result.stdout
+    assert f"{speedups['openvino:fp32']['speedup']:.2f}x vs Paddle fp32" in text
+    assert f"| openvino | fp32 | {format_spread(results['openvino:fp32'])} |" in text
+    assert 'Not run: paddle_inference:int8: no offline int8 model' in text
+    assert 'python tools/analysis_tools/reproduce_tables.py --tables paddle' in text
+
+
+def _raced(precision: str, median: float, **info) -> dict:
+    """A raced result as ``race_result`` gives it (two rounds), with its achieved rate."""
+    return dict(info, engine='x', precision=precision,
+                latency_ms=dict(median=median, p10=median, p90=median, p99=median, min=median,
+                                max=median, mean=median, iters=4),
+                rounds_ms=dict(rounds=2, median=median, p10=0.9 * median, p90=1.1 * median,
+                               min=0.9 * median, max=1.1 * median, medians=[median] * 2),
+                achieved=dict(gmacs_per_s=1.0), drift_vs_pytorch_fp32=dict(
+                    relative_error=0.0, max_abs_error=0.0, top1_agreement=1.0, images=8))
+
+
+def test_same_precision_speedups_never_cross_precisions():
+    """Each of ours is compared with Paddle at its own precision; where Paddle has none, the
+    speed-up is missing with the reason, never taken against another precision."""
+    results = {'paddle_inference:fp32': _raced('fp32', 8.0),
+               'paddle_inference:bf16': _raced('bf16', 6.0, identical_to_reference=True),
+               'openvino:fp32': _raced('fp32', 4.0), 'openvino:bf16': _raced('bf16', 2.0),
+               'openvino:int8': _raced('int8', 1.0), 'onnxruntime:int8': _raced('int8', 1.0)}
+    speedups = same_precision_speedups(results, {'paddle_inference:int8': 'no int8 here'})
+    assert set(speedups) == {'openvino:fp32', 'openvino:bf16', 'openvino:int8',
+                             'onnxruntime:int8'}
+    assert speedups['openvino:fp32'] == dict(paddle='paddle_inference:fp32', speedup=2.0,
+                                             baseline_ran_as_fp32=False)
+    assert speedups['openvino:bf16'] == dict(paddle='paddle_inference:bf16', speedup=3.0,
+                                             baseline_ran_as_fp32=True)
+    for key in ('openvino:int8', 'onnxruntime:int8'):
+        assert speedups[key] == dict(paddle='paddle_inference:int8', speedup=None,
+                                     missing='paddle_inference:int8 not run: no int8 here')
+    del results['paddle_inference:bf16']
+    assert same_precision_speedups(results, {})['openvino:bf16'] == dict(
+        paddle='paddle_inference:bf16', speedup=None,
+        missing='paddle_inference:bf16 is not part of this comparison')
+
+
+def test_render_paddle_states_the_compared_precisions():
+    results = {'paddle_inference:fp32': _raced('fp32', 8.0),
+               'paddle_inference:bf16': _raced('bf16', 8.0, identical_to_reference=True),
+               'openvino:fp32': _raced('fp32', 4.0), 'pytorch:bf16': _raced('bf16', 16.0),
+               'openvino:int8': _raced('int8', 2.0), 'pytorch:fp32': _raced('fp32', 5.0),
+               'pytorch:fp32:unfused': _raced('fp32', 10.0)}
+    skipped = {'paddle_inference:int8': 'no int8 here', 'openvino:bf16': 'no bf16 CPU'}
+    comparison = dict(scale=1.0, threads=2, rounds=2, warmup=1, iters=2, settle_s=0.3,
+                      macs=161e6, results=results, skipped=skipped,
+                      speedup_vs_paddle=same_precision_speedups(results, skipped),
+                      fused_over_unfused_speedup=2.0, environment=environment(),
+                      command='python tools/analysis_tools/reproduce_tables.py --tables paddle')
+    text = render_paddle(comparison)
+    assert '| openvino | fp32 | 4.00 (3.60-4.40) | 2.00x vs Paddle fp32 |' in text
+    assert '| pytorch | bf16 | 16.00 (14.40-17.60) | 0.50x vs Paddle bf16 (ran fp32) |' in text
+    assert '| openvino | int8 | 2.00 (1.80-2.20) | - (no Paddle int8) |' in text
+    assert '| paddle_inference | fp32 | 8.00 (7.20-8.80) | baseline |' in text
+    assert 'Not run: paddle_inference:int8: no int8 here' in text
+    assert 'Not run: openvino:bf16: no bf16 CPU' in text
+    assert 'Paddle Inference bf16 (`enable_mkldnn_bfloat16`) runs without complaint' in text
+    assert 'same precision (fp32 with fp32, bf16 with' in text and '2 interleaved rounds' in text
+    assert text.rstrip().endswith('python tools/analysis_tools/reproduce_tables.py --tables '
+                                  'paddle')
 
 
 def test_paddleseg_comparison_same_weights(tmp_path):
     """PaddleSeg's DeepLabV3P on Paddle Inference and our converted Table 5 segmenters give the
-    same logits, and the section reports both parameter counts (small input, one timed run)."""
+    same logits, raced in interleaved rounds against Paddle at the same precision, and the
+    section reports both parameter counts (small input, two rounds of one timed run)."""
     out, doc = tmp_path / 'seg.json', tmp_path / 'benchmarks.md'
     result = subprocess.run(
         [sys.executable, TOOL, '--tables', 'paddleseg', '--engines', 'pytorch:fp32',
-         '--paddleseg-shape', '128', '256', '--seg-warmup', '0', '--seg-iters', '1',
-         '--seg-calib-images', '2', '--json', str(out), '--doc', str(doc)],
+         '--paddleseg-shape', '128', '256', '--rounds', '2', '--seg-warmup', '0',
+         '--seg-iters', '2', '--seg-calib-images', '2', '--json', str(out), '--doc', str(doc)],
         capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = json.loads(out.read_text())['paddleseg']['rows']
+    comparison = json.loads(out.read_text())['paddleseg']
+    rows = comparison['rows']
     assert [r['name'] for r in rows] == ['DeepLabV3+ PP-LCNet-1x',
                                          'DeepLabV3+ MobileNetV3-large-0.75x']
     for row in rows:
-        assert row['params'] == row['paddle_params']
-        drift = row['results']['paddle_inference:fp32']['drift_vs_pytorch_fp32']
+        assert row['params'] == row['paddle_params'] and row['macs'] > 1e8
+        results = row['results']
+        assert set(results) == {'paddle_inference:fp32', 'paddle_inference:bf16',
+                                'pytorch:fp32'}
+        drift = results['paddle_inference:fp32']['drift_vs_pytorch_fp32']
         assert drift['relative_error'] < 1e-4 and drift['top1_agreement'] >= 0.999
-        assert set(row['speedup_vs_paddle']) == {'paddle_inference:fp32', 'pytorch:fp32'}
-    assert 'PaddleSeg on Paddle Inference + oneDNN' in doc.read_text()
+        speedup = row['speedup_vs_paddle']
+        assert set(speedup) == {'pytorch:fp32'}
+        assert speedup['pytorch:fp32']['speedup'] == pytest.approx(
+            results['paddle_inference:fp32']['latency_ms']['median'] /
+            results['pytorch:fp32']['latency_ms']['median'])
+        for r in results.values():
+            assert r['rounds_ms']['rounds'] == 2 and 'gmacs_per_s' in r['achieved']
+    text = doc.read_text()
+    assert 'PaddleSeg on Paddle Inference + oneDNN' in text and 'x vs Paddle fp32 |' in text
 
 
 def test_paddledet_end_to_end_race_same_detections(tmp_path):
@@ -226,7 +323,7 @@ def test_tables_3_to_5_end_to_end(tmp_path):
         [sys.executable, TOOL, '--tables', 'table3', 'table4', 'table5', '--engines',
          'pytorch:fp32', '--rows', *rows, '--warmup', '0', '--iters', '1', '--seg-warmup', '0',
          '--seg-iters', '1', '--calib-images', '2', '--seg-calib-images', '2', '--drift-images',
-         '1', '--json', str(out),
+         '1', '--rounds', '1', '--throughput-batch', '0', '--json', str(out),
          '--doc', str(doc)], capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert result.returncode == 0, result.stderr
     measured = json.loads(out.read_text())

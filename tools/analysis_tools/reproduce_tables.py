@@ -14,7 +14,8 @@ on Paddle Inference + oneDNN against our engines with the same weights, "paddles
 DeepLabV3P (PP-LCNet-1x, MobileNetV3-large-0.75x) at 1024x2048 likewise, "paddledet"
 PaddleDetection's deployed PicoDet-LCNet-1.5x end to end (image file in, boxes out) on Paddle
 Inference against ours on --det-engines, in interleaved rounds (each skipped with a message when
-paddlepaddle, paddleclas, paddleseg or paddledet is not installed).
+paddlepaddle, paddleclas, paddleseg or paddledet is not installed). "overhead" (run only when
+named) times the deployed predictor, image to result, against the network alone.
 """
 import argparse
 import os
@@ -25,14 +26,17 @@ try:  # Paddle must be imported before torch: the other order slows Paddle Infer
 except ImportError:
     pass
 
-from pplc_vision.benchmark.markdown import (render_paddle, render_paddledet, render_paddleseg,
-                                            render_table, update_markdown_section)
+from pplc_vision.benchmark.markdown import (render_overhead, render_paddle, render_paddledet,
+                                            render_paddleseg, render_table,
+                                            update_markdown_section)
 from pplc_vision.benchmark.paddle_compare import paddle_comparison
 from pplc_vision.benchmark.paddledet_compare import IMAGES, paddledet_comparison
 from pplc_vision.benchmark.paddleseg_compare import paddleseg_comparison
 from pplc_vision.benchmark.paper_data import TABLES
+from pplc_vision.benchmark.predictor_overhead import predictor_overhead
 from pplc_vision.benchmark.report import write_json
 from pplc_vision.benchmark.table_build import measure_table, parse_engine_specs
+from pplc_vision.benchmark.timing import per_round
 from pplc_vision.deploy.engines import EngineNotInstalled
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,7 +50,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--tables', nargs='+',
                         default=['paddle', 'paddleseg', 'paddledet', 'table2', 'table3',
                                  'table4', 'table5'],
-                        choices=sorted(TABLES) + ['paddle', 'paddleseg', 'paddledet'])
+                        choices=sorted(TABLES) + ['paddle', 'paddleseg', 'paddledet',
+                                                  'overhead'],
+                        help='overhead (the deployed predictor against the network alone, '
+                        'about 5 minutes) runs only when named')
     parser.add_argument('--engines', nargs='+', default=list(DEFAULT_ENGINES),
                         help='ENGINE:PRECISION specs (default: %(default)s)')
     parser.add_argument('--rows', nargs='+', help='only these row names')
@@ -55,8 +62,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=200,
                         help='timed calls per engine, spread over --rounds (also --warmup)')
     parser.add_argument('--rounds', type=int, default=5,
-                        help='tables: interleaved rounds (every engine of a row timed in each '
-                        'round), whose spread is reported beside each median')
+                        help='tables, paddle and paddleseg: interleaved rounds (every engine '
+                        'of a row timed in each round), whose spread is reported beside each '
+                        'median')
     parser.add_argument('--throughput-batch', type=int, default=8,
                         help='table2 and table4: also images/s at this batch on all usable '
                         'CPUs (0: batch 1 only)')
@@ -85,6 +93,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--det-calib-images', type=int, default=8,
                         help='paddledet: int8 calibration crops (NNCF bias correction at 416x416 '
                         'takes about 25 s for 4)')
+    parser.add_argument('--overhead-rounds', type=int, default=5,
+                        help='overhead: interleaved rounds')
+    parser.add_argument('--overhead-warmup', type=int, default=2,
+                        help='overhead: untimed calls per contender per round')
+    parser.add_argument('--overhead-iters', type=int, default=20,
+                        help='overhead: timed calls per contender per round (detection)')
+    parser.add_argument('--overhead-seg-iters', type=int, default=2,
+                        help='overhead: timed calls per contender per round (segmentation, '
+                        'about a second each)')
+    parser.add_argument('--overhead-candidates', type=int, default=1000,
+                        help='overhead: (prior, class) scores of the photo above the '
+                        "detector's score threshold (its class biases are shifted to give them)")
     parser.add_argument('--calib-dir', help='real images (default: scikit-image photos)')
     parser.add_argument('--calib-images', type=int, default=32,
                         help='real-image crops for BN statistics and int8 calibration')
@@ -106,25 +126,31 @@ def main(argv=None) -> int:
         return 2
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     everything = {}
+    command = ' '.join(['python', 'tools/analysis_tools/reproduce_tables.py',
+                        *(argv if argv is not None else sys.argv[1:])])
     for key in args.tables:
         if key == 'paddle':
             try:
-                result = paddle_comparison(engines, args.threads, args.warmup, args.iters,
-                                           calib_dir=args.calib_dir, log=log)
+                result = paddle_comparison(
+                    engines, args.threads, args.rounds, per_round(args.warmup, args.rounds, 1),
+                    per_round(args.iters, args.rounds, 1), calib_dir=args.calib_dir, log=log)
             except EngineNotInstalled as e:
                 print(f'paddle comparison skipped: {e}', file=sys.stderr)
                 continue
+            result['command'] = command
             text = render_paddle(result)
         elif key == 'paddleseg':
             try:
                 result = paddleseg_comparison(
-                    [e for e in engines if e[1] != 'int8'], args.threads, args.seg_warmup,
-                    args.seg_iters, tuple(args.paddleseg_shape),
+                    [e for e in engines if e[1] != 'int8'], args.threads, args.rounds,
+                    per_round(args.seg_warmup, args.rounds, 1),
+                    per_round(args.seg_iters, args.rounds, 1), tuple(args.paddleseg_shape),
                     calib_images=args.seg_calib_images, calib_dir=args.calib_dir, root=ROOT,
                     log=log)
             except EngineNotInstalled as e:
                 print(f'paddleseg comparison skipped: {e}', file=sys.stderr)
                 continue
+            result['command'] = command
             text = render_paddleseg(result)
         elif key == 'paddledet':
             try:
@@ -136,9 +162,22 @@ def main(argv=None) -> int:
             except EngineNotInstalled as e:
                 print(f'paddledet comparison skipped: {e}', file=sys.stderr)
                 continue
-            result['command'] = ' '.join(['python', 'tools/analysis_tools/reproduce_tables.py',
-                                          *(argv if argv is not None else sys.argv[1:])])
+            result['command'] = command
             text = render_paddledet(result)
+        elif key == 'overhead':
+            try:
+                result = predictor_overhead(
+                    threads=args.threads, rounds=args.overhead_rounds,
+                    warmup=args.overhead_warmup, iters=args.overhead_iters,
+                    seg_iters=args.overhead_seg_iters, calib_images=args.calib_images,
+                    seg_calib_images=args.seg_calib_images,
+                    candidates=args.overhead_candidates, calib_dir=args.calib_dir, root=ROOT,
+                    log=log)
+            except EngineNotInstalled as e:
+                print(f'overhead skipped: {e}', file=sys.stderr)
+                continue
+            result['command'] = command
+            text = render_overhead(result)
         else:
             slow = key == 'table5'  # 1024x2048 segmenters: about a second per run
             result = measure_table(
@@ -150,6 +189,7 @@ def main(argv=None) -> int:
                 rounds=args.rounds,
                 throughput_batch=(args.throughput_batch or None)
                 if key in THROUGHPUT_TABLES else None)
+            result['command'] = command
             text = render_table(result)
         everything[key] = result
         print(text + '\n')
