@@ -1,13 +1,13 @@
 """A model timed on one engine at one precision, with its output drift against eager fp32."""
 import dataclasses
-from typing import Any, Dict, Optional
+from typing import Optional
 
 import numpy as np
 import torch
 
 from ..deploy.engines import PyTorchEngine, as_tensor_module, build_engine
 from .drift import measure_drift, run_batches
-from .timing import Contender, race, race_result
+from .timing import Contender
 
 
 def model_contender(model: torch.nn.Module,
@@ -45,25 +45,3 @@ def model_contender(model: torch.nn.Module,
             f'{engine}_{precision}': float((outputs[0].argmax(1) == labels).mean())}
     inputs = np.ascontiguousarray(images[:batch])
     return Contender(key or f'{engine}:{precision}', lambda i: run(inputs), info)
-
-
-def benchmark_model(model: torch.nn.Module,
-                    images: np.ndarray,
-                    engine: str = 'pytorch',
-                    precision: str = 'fp32',
-                    threads: int = 2,
-                    warmup: int = 50,
-                    iters: int = 300,
-                    calibration: Optional[np.ndarray] = None,
-                    fuse: bool = True,
-                    batch: int = 1,
-                    progress: Optional[bool] = None,
-                    workdir: Optional[str] = None,
-                    labels: Optional[np.ndarray] = None,
-                    rounds: int = 1) -> Dict[str, Any]:
-    """:func:`model_contender` timed alone: ``rounds`` rounds of ``warmup`` untimed and
-    ``iters // rounds`` timed calls (at least one)."""
-    contender = model_contender(model, images, engine, precision, threads, calibration, fuse,
-                                batch, workdir, labels)
-    race([contender], 1, rounds, warmup, max(iters // rounds, 1), progress=progress)
-    return dict(race_result(contender), warmup=warmup)

@@ -1,7 +1,7 @@
 """Timing and its statistics: one way to time any callable or inference engine.
 
 Timing is per forward call, after an untimed warm-up; every engine figure carries the engine's
-precision (:func:`time_engine` refuses one without). Figures that are compared with each other
+precision (:func:`~.model_latency.model_contender` refuses an engine without one). Figures that are compared with each other
 are timed by :func:`race`: several interleaved rounds, the contenders alternating within each
 round, so that a slow stretch of the machine hits all of them; the spread across rounds comes
 with every median (:func:`race_result`).
@@ -60,23 +60,6 @@ def time_calls(fn: Callable[[], Any], warmup: int = 50, iters: int = 300,
             times.append(time.perf_counter() - start)
             bar.update()
     return LatencyStats.from_times(times)
-
-
-def time_engine(engine: Callable[[np.ndarray], Any], inputs: np.ndarray, warmup: int = 50,
-                iters: int = 300, progress: Optional[bool] = None) -> Dict[str, Any]:
-    """Time ``engine(inputs)``; returns the engine's description, the shape and the statistics.
-
-    ``engine`` is an :class:`~pplc_vision.deploy.engines.InferenceEngine` (its ``info()`` gives
-    the engine name, precision and threads) or any callable with the same contract.
-    """
-    info = engine.info() if hasattr(engine, 'info') else {}
-    if 'precision' not in info:
-        raise ValueError('time_engine: the engine does not state its precision; every latency '
-                         'figure must carry one')
-    stats = time_calls(lambda: engine(inputs), warmup, iters, progress,
-                       desc=f"{info.get('engine', 'engine')} {info['precision']}")
-    return dict(info, batch=int(inputs.shape[0]), input_shape=list(inputs.shape),
-                warmup=warmup, latency_ms=dataclasses.asdict(stats))
 
 
 @dataclasses.dataclass

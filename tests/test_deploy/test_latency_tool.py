@@ -11,7 +11,7 @@ from torch import nn
 
 from pplc_vision.benchmark.config_latency import check_input_shape
 from pplc_vision.benchmark import machine, roofline, timing
-from pplc_vision.benchmark.timing import LatencyStats, time_calls, time_engine
+from pplc_vision.benchmark.timing import LatencyStats, time_calls
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, 'tools', 'analysis_tools', 'latency.py')
@@ -248,9 +248,15 @@ def test_machine_description_and_roofline():
         'fraction_of_peak'] == pytest.approx(400.0 / gemm['fp32']['best'])
 
 
-def test_a_figure_without_precision_is_refused():
-    with pytest.raises(ValueError, match='precision'):
-        time_engine(lambda x: x, np.zeros((1, 3, 8, 8), np.float32), 0, 1)
+def test_a_figure_without_precision_is_refused(monkeypatch):
+    """An engine that does not state its precision is not timed."""
+    from pplc_vision.benchmark import model_latency
+    from pplc_vision.converters import build_pplcnet_classifier
+
+    monkeypatch.setattr(model_latency, 'build_engine', lambda *a, **k: lambda x: (x, ))
+    images = np.zeros((1, 3, 32, 32), np.float32)
+    with pytest.raises(ValueError, match='does not state its precision'):
+        model_latency.model_contender(build_pplcnet_classifier(0.25).eval(), images)
 
 
 def test_detector_network_and_end_to_end_are_timed_apart(tmp_path):
