@@ -14,6 +14,7 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import nn
+from torch.onnx.operators import shape_as_tensor
 from torchvision.ops import nms
 
 from ..models.dense_heads import decode_gfl_priors
@@ -68,17 +69,24 @@ class DetectorExportWrapper(nn.Module):
 
     def _select(self, boxes: torch.Tensor, scores: torch.Tensor,
                 level_sizes: Sequence[int]) -> Tuple[torch.Tensor, ...]:
-        """Per level: the top ``nms_pre`` (prior, class) pairs scoring above ``score_thr``."""
+        """Per level: the top ``nms_pre`` (prior, class) pairs scoring above ``score_thr``.
+
+        The scores above ``score_thr`` are taken first and only they are ranked: the same
+        pairs as ranking all of a level's ``priors x classes`` scores and then dropping those
+        at or below ``score_thr``, at a fraction of the cost (a trained detector has a few
+        thousand pairs above the threshold out of ~290k at 416x416)."""
         num_classes = scores.shape[-1]
         out_boxes, out_scores, out_labels = [], [], []
         for level_boxes, level_scores in zip(boxes.split(level_sizes), scores.split(level_sizes)):
             flat = level_scores.reshape(-1)
-            k = flat.shape[0] if self.nms_pre <= 0 else min(self.nms_pre, flat.shape[0])
-            top, idx = flat.topk(k)
-            keep = top > self.score_thr
-            top, idx = top[keep], idx[keep]
+            idx = (flat > self.score_thr).nonzero().squeeze(1)
+            above = flat[idx]
+            if self.nms_pre > 0:  # the count is the graph's (Shape), not the tracing input's
+                k = torch.clamp(shape_as_tensor(above)[0], max=self.nms_pre)
+                above, order = above.topk(k)
+                idx = idx[order]
             out_boxes.append(level_boxes[idx // num_classes])
-            out_scores.append(top)
+            out_scores.append(above)
             out_labels.append(idx % num_classes)
         return torch.cat(out_boxes), torch.cat(out_scores), torch.cat(out_labels)
 

@@ -113,3 +113,58 @@ def test_nms_graph_takes_batch_one(load_cfg):
     model = MODELS.build(load_cfg(PAPER_CONFIGS[0]).model).eval()
     with pytest.raises(ValueError, match='batch 1'):
         DetectorExportWrapper(model, with_nms=True)(torch.rand(2, 3, 64, 64))
+
+
+class SelectGraph(torch.nn.Module):
+    """The NMS graph's candidate selection alone: ``(1, 1, A, 4 + C)`` boxes and scores in,
+    the selected boxes, scores and labels out."""
+
+    def __init__(self, wrapper: DetectorExportWrapper, level_sizes) -> None:
+        super().__init__()
+        self.wrapper = wrapper
+        self.level_sizes = list(level_sizes)
+
+    def forward(self, packed: torch.Tensor):
+        boxes, scores = packed[0, 0, :, :4], packed[0, 0, :, 4:]
+        return self.wrapper._select(boxes, scores, self.level_sizes)
+
+
+def test_nms_graph_selects_per_input_counts(load_cfg, tmp_path):
+    """The graph ranks as many candidates as each input has above ``score_thr`` (capped at
+    ``nms_pre`` per level), not as many as the tracing input had: traced on one input, run on
+    inputs whose levels have none, fewer than and more than ``nms_pre``, it selects what mmdet's
+    filter-then-top-k selects (``filter_scores_and_topk``)."""
+    from mmdet.models.utils import filter_scores_and_topk
+
+    model = MODELS.build(load_cfg(PAPER_CONFIGS[0]).model).eval()
+    wrapper = DetectorExportWrapper(model, with_nms=True)
+    wrapper.nms_pre, wrapper.score_thr = 50, 0.5
+    sizes, classes = [400, 100, 25], 6
+    generator = torch.Generator().manual_seed(0)
+
+    def packed(fractions):
+        """Per level, about ``fraction`` of the scores above ``score_thr``."""
+        parts = [torch.rand(n, classes, generator=generator) * 0.5 + 0.5 * (
+            torch.rand(n, classes, generator=generator) < f) for n, f in zip(sizes, fractions)]
+        boxes = torch.rand(sum(sizes), 4, generator=generator) * 100
+        return torch.cat([boxes, torch.cat(parts)], 1)[None, None]
+
+    path = export_onnx(SelectGraph(wrapper, sizes), packed([0.5, 0.5, 0.5]),
+                       str(tmp_path / 'select.onnx'), output_names=('boxes', 'scores', 'labels'))
+    session = onnxruntime_session(path, threads=1)
+    for fractions in ([0.0, 0.01, 0.9], [0.9, 0.0, 0.02], [0.001, 0.3, 0.0]):
+        x = packed(fractions)
+        got = session.run(None, {'input': x.numpy()})
+        boxes, scores = x[0, 0, :, :4], x[0, 0, :, 4:]
+        want_scores, want_labels = [], []
+        for level_scores in scores.split(sizes):
+            kept, labels, _, _ = filter_scores_and_topk(level_scores, wrapper.score_thr,
+                                                        wrapper.nms_pre)
+            want_scores.append(kept)
+            want_labels.append(labels)
+        want_scores = torch.cat(want_scores)
+        counts = [int((s > wrapper.score_thr).sum()) for s in scores.split(sizes)]
+        assert min(counts) == 0 and max(counts) > wrapper.nms_pre
+        np.testing.assert_array_equal(got[1], want_scores.numpy())
+        np.testing.assert_array_equal(got[2], torch.cat(want_labels).numpy())
+        assert got[0].shape == (len(want_scores), 4)
