@@ -1,10 +1,10 @@
 """Timing and its statistics: one way to time any callable or inference engine.
 
 Timing is per forward call, after an untimed warm-up; every engine figure carries the engine's
-precision (:func:`~.model_latency.model_contender` refuses an engine without one). Figures that are compared with each other
-are timed by :func:`race`: several interleaved rounds, the contenders alternating within each
-round, so that a slow stretch of the machine hits all of them; the spread across rounds comes
-with every median (:func:`race_result`).
+precision (:func:`~.model_latency.model_contender` refuses an engine without one). Figures
+that are compared with each other are timed by :func:`race`: several interleaved rounds, the
+contenders alternating within each round, so that a slow stretch of the machine hits all of
+them; the spread across rounds comes with every median (:func:`race_result`).
 """
 import dataclasses
 import time

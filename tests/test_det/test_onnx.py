@@ -156,10 +156,11 @@ def test_nms_graph_selects_per_input_counts(load_cfg, tmp_path):
         x = packed(fractions)
         got = session.run(None, {'input': x.numpy()})
         boxes, scores = x[0, 0, :, :4], x[0, 0, :, 4:]
-        want_scores, want_labels = [], []
-        for level_scores in scores.split(sizes):
-            kept, labels, _, _ = filter_scores_and_topk(level_scores, wrapper.score_thr,
-                                                        wrapper.nms_pre)
+        want_boxes, want_scores, want_labels = [], [], []
+        for level_boxes, level_scores in zip(boxes.split(sizes), scores.split(sizes)):
+            kept, labels, prior, _ = filter_scores_and_topk(level_scores, wrapper.score_thr,
+                                                            wrapper.nms_pre)
+            want_boxes.append(level_boxes[prior])
             want_scores.append(kept)
             want_labels.append(labels)
         want_scores = torch.cat(want_scores)
@@ -167,4 +168,4 @@ def test_nms_graph_selects_per_input_counts(load_cfg, tmp_path):
         assert min(counts) == 0 and max(counts) > wrapper.nms_pre
         np.testing.assert_array_equal(got[1], want_scores.numpy())
         np.testing.assert_array_equal(got[2], torch.cat(want_labels).numpy())
-        assert got[0].shape == (len(want_scores), 4)
+        np.testing.assert_array_equal(got[0], torch.cat(want_boxes).numpy())
