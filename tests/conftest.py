@@ -10,6 +10,7 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
+from fake_cpu import CPU_CLASSES, FakeCPU, install  # noqa: E402
 from helpers import CocoSplit, write_coco_dataset  # noqa: E402
 
 
@@ -27,6 +28,12 @@ def restore_default_scope():
     yield
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(saved)
+
+
+@pytest.fixture(params=sorted(CPU_CLASSES))
+def fake_cpu(request, monkeypatch) -> FakeCPU:
+    """Each CPU class of our machines in turn, as the tools see a CPU (tests/fake_cpu.py)."""
+    return install(monkeypatch, CPU_CLASSES[request.param])
 
 
 @pytest.fixture

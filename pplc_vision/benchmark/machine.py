@@ -15,6 +15,22 @@ VERSIONED_PACKAGES = ('torch', 'torchvision', 'onnxruntime', 'openvino', 'paddle
 _CPU_FLAGS = ('avx', 'fma', 'avx2', 'avx_vnni', 'avx512f', 'avx512bw', 'avx512_vnni',
               'avx512_bf16', 'amx_tile', 'amx_bf16', 'amx_int8')
 _MAX_FREQ = '/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq'
+# The CPU classes whose kernels differ for bf16 and int8 inference, newest first: AMX tiles
+# (bf16 and int8), AVX-512 with native bf16 (and VNNI), AVX-512 without bf16, AVX2 only (bf16
+# emulated, int8 without dot-product instructions unless AVX-VNNI).
+CPU_CLASSES = ('amx', 'avx512-bf16', 'avx512', 'avx2')
+
+
+def cpu_class(flags: Sequence[str]) -> str:
+    """The class (:data:`CPU_CLASSES`) of a CPU with these ``/proc/cpuinfo`` flags."""
+    flags = set(flags)
+    if {'amx_bf16', 'amx_int8'} & flags:
+        return 'amx'
+    if 'avx512_bf16' in flags:
+        return 'avx512-bf16'
+    if 'avx512f' in flags:
+        return 'avx512'
+    return 'avx2'
 
 
 def _read_cpuinfo(path: str = '/proc/cpuinfo') -> Dict[str, str]:
@@ -61,7 +77,7 @@ def cpu_description() -> Dict[str, Any]:
                 threads_per_core=None if not cores or siblings is None
                 else int(siblings // cores),
                 mhz=number('cpu MHz'), max_mhz=_max_freq_mhz(),
-                flags=[f for f in _CPU_FLAGS if f in flags])
+                flags=[f for f in _CPU_FLAGS if f in flags], cpu_class=cpu_class(flags))
 
 
 def library_versions(packages: Sequence[str] = VERSIONED_PACKAGES) -> Dict[str, Optional[str]]:
@@ -96,7 +112,8 @@ def cpu_line(cpu: Dict[str, Any]) -> str:
               f"{cpu['max_mhz']:.0f} MHz max" if cpu.get('max_mhz') else '']
     if any(clocks):
         text += ', ' + ', '.join(c for c in clocks if c)
-    return text + f"; ISA: {', '.join(cpu['flags']) or 'none of ' + ', '.join(_CPU_FLAGS)}"
+    text += f"; ISA: {', '.join(cpu['flags']) or 'none of ' + ', '.join(_CPU_FLAGS)}"
+    return text + (f" (class {cpu['cpu_class']})" if cpu.get('cpu_class') else '')
 
 
 def environment_line(env: Dict[str, Any], threads: int, batch: int = 1) -> str:

@@ -111,9 +111,9 @@ def add_achieved(results: Dict[str, Dict[str, Any]], macs: float,
     """Each result's achieved GMAC/s and fraction of ``roofline`` (``macs`` per image); a Paddle
     precision that ran fp32 kernels (``identical_to_reference``) against the fp32 roof."""
     for r in results.values():
-        precision = 'fp32' if r.get('identical_to_reference') else r['precision']
-        r['achieved'] = achieved(macs, r['latency_ms']['median'], precision, roofline,
-                                 r.get('batch', 1))
+        r['achieved'] = achieved(macs, r['latency_ms']['median'], r['precision'], roofline,
+                                 r.get('batch', 1),
+                                 ran_as_fp32=bool(r.get('identical_to_reference')))
 
 
 def our_contenders(model: torch.nn.Module, images: np.ndarray,

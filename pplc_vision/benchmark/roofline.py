@@ -15,6 +15,13 @@ GEMM_SIZE = 1024  # square matrices: 2.1 GFLOP per product, well above cache eff
 PEAK_OF = {'fp32': 'fp32', 'bf16': 'bf16', 'int8': 'fp32'}  # int8: against the fp32 roof
 
 
+def roof_for(precision: str, ran_as_fp32: bool = False) -> str:
+    """The roof a result is measured against: its precision's (:data:`PEAK_OF`), except that a
+    lower precision which ran fp32 kernels (Paddle's oneDNN bf16 on a CPU without bf16, seen as
+    outputs identical to fp32's) is an fp32 run and goes against the fp32 roof."""
+    return 'fp32' if ran_as_fp32 else PEAK_OF.get(precision, 'fp32')
+
+
 def gemm_gflops(threads: int, dtype: torch.dtype, size: int = GEMM_SIZE, repeats: int = 10,
                 budget_s: float = 3.0) -> Dict[str, float]:
     """GFLOP/s of ``size``-square matrix products at ``threads`` threads: the median and the
@@ -59,14 +66,14 @@ def roofline_sentence(roofline: Dict[str, Any]) -> str:
 
 
 def achieved(macs: float, latency_ms: float, precision: str, roofline: Optional[Dict[str, Any]],
-             batch: int = 1) -> Dict[str, Any]:
+             batch: int = 1, ran_as_fp32: bool = False) -> Dict[str, Any]:
     """A network's achieved rate: ``macs`` per image, ``batch`` images in ``latency_ms``; its
-    fraction of the roof (``2 * MAC/s`` over the best GEMM FLOP/s of the precision's roof,
-    :data:`PEAK_OF`) when a roofline is given."""
+    fraction of the roof (``2 * MAC/s`` over the best GEMM FLOP/s of :func:`roof_for`'s roof)
+    when a roofline is given."""
     gmacs = macs * batch / (latency_ms / 1e3) / 1e9
     out: Dict[str, Any] = dict(gmacs_per_s=gmacs)
     if roofline:
-        roof = PEAK_OF.get(precision, 'fp32')
+        roof = roof_for(precision, ran_as_fp32)
         peak = roofline['gemm_gflops'][roof]['best']
         out.update(fraction_of_peak=2 * gmacs / peak, peak=roof)
     return out

@@ -46,6 +46,8 @@ def build_engine(module: nn.Module,
         raise ValueError(f'build_engine: engine {engine!r} runs a Paddle model: build a '
                          f'PaddleInferenceEngine directly')
     import_engine_module(engine, engine)  # fail before exporting when it is not installed
+    if engine == 'openvino':
+        OpenVINOEngine.check_precision(precision)  # likewise when this CPU cannot run it
     if precision == 'int8' and calibration is None:
         raise ValueError(f'engine {engine!r} int8: calibration images are required')
     tmp = None

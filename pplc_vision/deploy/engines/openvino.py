@@ -21,16 +21,21 @@ class OpenVINOEngine(InferenceEngine):
     over an ONNX file or OpenVINO IR (``.xml``; int8: the NNCF-quantised IR)."""
     name = 'openvino'
 
+    @staticmethod
+    def check_precision(precision: str) -> None:
+        """Refuse in one line a precision this CPU cannot run (bf16 without AVX512-BF16/AMX)."""
+        if precision == 'bf16' and not openvino_cpu_has_bf16():
+            raise ValueError('engine openvino: this CPU has no bf16 support '
+                             '(OPTIMIZATION_CAPABILITIES lacks BF16); use --precision fp32')
+
     def __init__(self, onnx_path: str, precision: str = 'fp32',
                  threads: Optional[int] = None) -> None:
         super().__init__(precision, threads)
+        self.check_precision(precision)
         ov = import_engine_module(self.name, 'openvino')
         self.runtime = ov
         core = ov.Core()
         hint = 'bf16' if precision == 'bf16' else 'f32'  # int8: quantised layers int8, rest f32
-        if hint == 'bf16' and not openvino_cpu_has_bf16():
-            raise ValueError('engine openvino: this CPU has no bf16 support '
-                             '(OPTIMIZATION_CAPABILITIES lacks BF16); use --precision fp32')
         config = {'INFERENCE_PRECISION_HINT': hint, 'PERFORMANCE_HINT': 'LATENCY'}
         if threads is not None:
             config['INFERENCE_NUM_THREADS'] = threads
