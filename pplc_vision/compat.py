@@ -17,6 +17,10 @@ checkpoints an mmengine ``Runner`` writes fail to load (their ``message_hub`` pi
    ``weights_only=True`` explicitly and turn a refusal or an unreadable file into one line
    that names the file and the offending type. Every other scheme is left as it is.
 
+Before a zip checkpoint (what ``torch.save`` writes) is unpickled, every member's CRC-32 is
+checked against its bytes (:func:`check_zip_integrity`): torch's reader does not, so bytes
+damaged inside a weight (a bad copy, a failing disk) would load as different weights.
+
 A file you trust can still be loaded as a full pickle: set ``PPLC_TRUST_CHECKPOINTS=1`` in the
 environment of that one command. Remove this module together with the mmengine pin once
 mmengine releases its own ``weights_only`` handling.
@@ -25,6 +29,7 @@ import os
 import os.path as osp
 import pickle
 import re
+import zipfile
 from typing import Any, List, Optional
 
 import numpy as np
@@ -94,17 +99,38 @@ def first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
+def check_zip_integrity(filename: str) -> None:
+    """Raise :class:`CheckpointLoadError` when a member of the zip file ``filename`` does not
+    match its stored CRC-32, or the archive cannot be read; other files pass unchecked (legacy
+    torch files carry no checksum)."""
+    if not zipfile.is_zipfile(filename):
+        return
+    try:
+        with zipfile.ZipFile(filename) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
+        raise CheckpointLoadError(f'checkpoint {filename!r} is not a readable torch file '
+                                  f'(truncated or another format): {first_line(e)}') from None
+    if damaged is not None:
+        raise CheckpointLoadError(
+            f'checkpoint {filename!r} is damaged: the bytes of {damaged} do not match their '
+            'CRC-32 checksum (a bad copy or download, or a failing disk); copy or download it '
+            'again')
+
+
 def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
-    """``torch.load`` with ``weights_only=True`` (unless trusted) and one-line errors.
+    """``torch.load`` with ``weights_only=True`` (unless trusted) and one-line errors, after
+    :func:`check_zip_integrity`.
 
     Raises:
         FileNotFoundError: ``filename`` is not a file.
-        CheckpointLoadError: the file holds a type outside the allowlist, or is not a readable
-            torch file (truncated, another format).
+        CheckpointLoadError: the file is damaged (CRC-32 mismatch), holds a type outside the
+            allowlist, or is not a readable torch file (truncated, another format).
     """
     filename = osp.expanduser(str(filename))
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint file {filename!r} does not exist')
+    check_zip_integrity(filename)
     trusted = trust_requested()
     try:
         return torch.load(filename, map_location=map_location, weights_only=not trusted)

@@ -7,7 +7,8 @@ how many keys are missing, unexpected or mis-shaped, the first few, and what the
 own metadata says it is. The same holds for ``init_cfg=dict(type='Pretrained', ...)`` of any
 sub-module (its ``prefix`` selects the keys). ``partial_load = True`` in the config (or
 ``--cfg-options partial_load=True``) loads what fits on purpose: a new number of classes, a
-backbone-only file.
+backbone-only file. A resumed run (``--resume CKPT`` or ``--resume`` from the work dir's
+``last_checkpoint``) is always checked: its optimizer and EMA states only fit the same model.
 """
 import re
 from typing import Dict, Iterator, Mapping, Optional, Tuple
@@ -46,8 +47,8 @@ def describe_checkpoint(checkpoint: Mapping) -> str:
     return 'its metadata says: ' + ', '.join(parts) if parts else 'its metadata names no model'
 
 
-def _fitting_state(model: nn.Module, path: str, config_name: str,
-                   prefix: str = '') -> Dict[str, torch.Tensor]:
+def _fitting_state(model: nn.Module, path: str, config_name: str, prefix: str = '',
+                   resuming: bool = False) -> Dict[str, torch.Tensor]:
     """``path``'s weights under ``prefix`` (stripped), checked to fit ``model`` exactly."""
     model = model.module if is_model_wrapper(model) else model
     checkpoint = safe_torch_load(path, map_location='cpu')
@@ -62,18 +63,22 @@ def _fitting_state(model: nn.Module, path: str, config_name: str,
     problems = state_dict_mismatch(state, model)
     if problems:
         what = f'checkpoint {path!r}' + (f' (keys under {prefix!r})' if prefix else '')
+        remedy = ('A run resumes only with the model that wrote the checkpoint; to start a new '
+                  f'run from its weights instead, give --cfg-options load_from={path} '
+                  f'{PARTIAL_LOAD_KEY}=True without --resume') if resuming else \
+            f'To load only what fits on purpose, add --cfg-options {PARTIAL_LOAD_KEY}=True'
         raise CheckpointMismatchError(
             f'{what} does not fit config {config_name!r}: ' + '; '.join(problems) +
-            f'; {describe_checkpoint(checkpoint)}. To load only what fits on purpose, add '
-            f'--cfg-options {PARTIAL_LOAD_KEY}=True')
+            f'; {describe_checkpoint(checkpoint)}. {remedy}')
     return state
 
 
 def check_checkpoint_fits(model: nn.Module, path: str, config_name: str,
-                          prefix: str = '') -> None:
+                          prefix: str = '', resuming: bool = False) -> None:
     """Raise :class:`CheckpointMismatchError` when ``path``'s weights (those under ``prefix``,
-    stripped of it, as ``init_cfg=Pretrained`` reads them) do not fit ``model``."""
-    _fitting_state(model, path, config_name, prefix)
+    stripped of it, as ``init_cfg=Pretrained`` reads them) do not fit ``model``; ``resuming``
+    says how to start a new run from them instead."""
+    _fitting_state(model, path, config_name, prefix, resuming)
 
 
 def load_checkpoint_strict(model: nn.Module, path: str, config_name: str) -> None:
@@ -99,7 +104,8 @@ def pretrained_inits(model: nn.Module, cfg) -> Iterator[Tuple[nn.Module, Optiona
 
 
 def checkpoint_to_check(cfg) -> Optional[str]:
-    """The checkpoint a run will load into its model, unless the config allows partial loads."""
-    if cfg.get(PARTIAL_LOAD_KEY, False):
+    """The checkpoint a run will load into its model, unless the config allows partial loads
+    and the run does not resume (a resumed run needs the same model)."""
+    if cfg.get(PARTIAL_LOAD_KEY, False) and not cfg.get('resume'):
         return None
     return cfg.get('load_from') or None

@@ -12,7 +12,8 @@ from typing import List, Optional
 import torch
 from mmengine.config import Config, DictAction
 
-from .config_checks import check_schedules_fit
+from .config_checks import ConfigError, check_override_keys, check_schedules_fit
+from .config_params import derived_changes, load_with_parameters, parameter_overrides
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 # How each task library's test visualisation hook is switched on (as its own tools/test.py does).
@@ -61,17 +62,42 @@ def test_arg_parser() -> argparse.ArgumentParser:
     parser.add_argument('--out', metavar='FILE.pkl', help='dump the raw predictions to a pickle')
     parser.add_argument('--show-dir', help='save visualised predictions under this folder '
                         '(relative to the run\'s log folder)')
+    parser.add_argument('--allow-empty', action='store_true',
+                        help='accept an evaluation without any metric value or a model that '
+                        'predicts nothing on the whole test set (an error otherwise)')
     _common_args(parser)
     return parser
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file and apply ``--cfg-options``."""
+    """Read a config file and apply ``--cfg-options``.
+
+    An option on a parameter of the config (a top-level name such as ``data_root`` or
+    ``num_classes`` that its files assign) reloads the config with that value, so that every
+    value the config derives from it is computed again (:mod:`.config_params`); the tool says
+    which keys changed with it. An option whose first part neither the config nor the Runner
+    knows (a misspelled key) is an error.
+    """
     if not osp.isfile(path):
         raise ToolError(f'config file {path!r} does not exist')
     cfg = Config.fromfile(path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    if not cfg_options:
+        return cfg
+    params, _ = parameter_overrides(cfg, path, cfg_options)
+    if params:
+        reloaded = load_with_parameters(path, params)
+        changed = derived_changes(cfg, reloaded, params)
+        if changed:
+            shown = ', '.join(changed[:8]) + (f' (+{len(changed) - 8} more)'
+                                             if len(changed) > 8 else '')
+            print(f'config {path}: {", ".join(f"{k}={v!r}" for k, v in params.items())} also '
+                  f'changed {len(changed)} values derived from it: {shown}')
+        cfg = reloaded
+    try:
+        check_override_keys(cfg, cfg_options)
+    except ConfigError as e:
+        raise ToolError(f'config {path!r}: {e}') from None
+    cfg.merge_from_dict(cfg_options)
     return cfg
 
 
@@ -98,11 +124,12 @@ def _check_amp(cfg: Config, requested: bool) -> None:
                         'train without --amp on the CPU')
 
 
-def check_resume_pointer(work_dir: str) -> None:
-    """An empty or dangling ``last_checkpoint`` in ``work_dir`` is a one-line error."""
+def resume_pointer_target(work_dir: str) -> Optional[str]:
+    """The checkpoint ``work_dir/last_checkpoint`` points to (``None`` without the file); an
+    empty or dangling pointer is a one-line error."""
     pointer = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(pointer):
-        return  # nothing to resume: mmengine starts from scratch and says so
+        return None  # nothing to resume: mmengine starts from scratch and says so
     with open(pointer) as f:
         target = f.read().strip()
     if not target:
@@ -111,6 +138,7 @@ def check_resume_pointer(work_dir: str) -> None:
     if not osp.isfile(target):
         raise ToolError(f'--resume: {pointer} points to {target}, which does not exist; give '
                         f'the checkpoint to resume from (--resume CKPT) or remove the file')
+    return target
 
 
 def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -129,9 +157,10 @@ def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     if problem:
         raise ToolError(f'config {args.config!r}: {problem}')
     if args.resume == 'auto':
-        check_resume_pointer(cfg.work_dir)
+        # the checkpoint mmengine would find itself, named here so that it is checked like an
+        # explicit one (see checkpoint_fit)
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = resume_pointer_target(cfg.work_dir)
     elif args.resume is not None:
         if not osp.isfile(args.resume):
             raise ToolError(f'--resume: checkpoint file {args.resume!r} does not exist')

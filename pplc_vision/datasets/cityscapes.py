@@ -17,6 +17,7 @@ from mmseg.registry import DATASETS
 from PIL import Image
 
 from .checked_pipeline import CHECKED_IMAGE_LOADER, with_checked_loaders
+from .errors import MissingDataError
 
 IMG_DIR = 'leftImg8bit'
 GT_DIR = 'gtFine'
@@ -37,7 +38,8 @@ class CityscapesLayoutDataset(CityscapesDataset):
 
     Checks, when the dataset is built: the image folder exists and holds ``*_leftImg8bit.png``
     files; the label folder exists (a missing ``gtFine`` is an error); every image has its
-    ``*_gtFine_labelTrainIds.png``. Pixel values and sizes are checked when a sample is loaded:
+    ``*_gtFine_labelTrainIds.png`` (:class:`~.errors.MissingDataError` otherwise). Pixel values,
+    channels and sizes are checked when a sample is loaded:
     the stock ``LoadAnnotations`` of the pipeline (the name mmseg's inferencer expects) becomes
     :class:`~pplc_vision.datasets.seg_transforms.LoadCheckedAnnotations`, and each sample
     carries ``num_classes`` for that check.
@@ -72,22 +74,22 @@ class CityscapesLayoutDataset(CityscapesDataset):
         img_dir = self.data_prefix.get('img_path', '')
         ann_dir = self.data_prefix.get('seg_map_path', None)
         if not osp.isdir(img_dir):
-            raise FileNotFoundError(
+            raise MissingDataError(
                 _folder_hint(self.data_root, img_dir, 'image') +
                 f'; expected {IMG_DIR}/<split>/<city>/*{self.img_suffix}')
         if ann_dir is not None and not osp.isdir(ann_dir):
-            raise FileNotFoundError(
+            raise MissingDataError(
                 _folder_hint(self.data_root, ann_dir, 'label') +
                 f'; expected {GT_DIR}/<split>/<city>/*{self.seg_map_suffix} '
                 '(make them with tools/dataset_converters/cityscapes.py)')
         data_list = super().load_data_list()
         if not data_list:
-            raise FileNotFoundError(f'no *{self.img_suffix} images under {img_dir!r}')
+            raise MissingDataError(f'no *{self.img_suffix} images under {img_dir!r}')
         if ann_dir is not None:
             missing = [d['seg_map_path'] for d in data_list
                        if not osp.isfile(d['seg_map_path'])]
             if missing:
-                raise FileNotFoundError(
+                raise MissingDataError(
                     f'{len(missing)} of {len(data_list)} images have no label map, first: '
                     f'{missing[0]!r} (labelTrainIds come from '
                     'tools/dataset_converters/cityscapes.py)')

@@ -8,7 +8,7 @@ picks the test files from ``test_mode`` rather than ``split``; :class:`FashionMN
 classes and sample format (``img`` array + ``gt_label``) but reads ``*.gz`` or plain files
 from ``data_root``, never downloads, and selects the files by ``split``. The IDX parsing is
 mmpretrain's (``read_sn3_pascalvincent_tensor``); its bare assertions become one line naming the
-file.
+file (:class:`~.errors.DataError`).
 """
 import gzip
 import os.path as osp
@@ -21,6 +21,8 @@ import torch
 from mmpretrain.datasets import FashionMNIST
 from mmpretrain.datasets.mnist import read_sn3_pascalvincent_tensor
 from mmpretrain.registry import DATASETS
+
+from .errors import DataError, MissingDataError
 
 DEBIAN_ROOT = '/usr/share/datasets/fashion-mnist'
 IDX_FILES: Dict[str, Tuple[str, str]] = {
@@ -37,7 +39,7 @@ def find_idx_file(root: str, name: str) -> str:
     for candidate in (osp.join(root, name + '.gz'), osp.join(root, name)):
         if osp.isfile(candidate):
             return candidate
-    raise FileNotFoundError(f'{osp.join(root, name)}[.gz] not found: data_root must hold the '
+    raise MissingDataError(f'{osp.join(root, name)}[.gz] not found: data_root must hold the '
                             'Fashion-MNIST IDX files (apt-get install dataset-fashion-mnist '
                             f'puts them in {DEBIAN_ROOT})')
 
@@ -50,10 +52,10 @@ def read_idx(path: str) -> np.ndarray:
             warnings.filterwarnings('ignore', message='The given NumPy array is not writable')
             data = read_sn3_pascalvincent_tensor(path, strict=True)
     except MALFORMED_IDX_ERRORS:
-        raise ValueError(f'{path}: not a complete IDX file (bad header, truncated or corrupt '
+        raise DataError(f'{path}: not a complete IDX file (bad header, truncated or corrupt '
                          'data)') from None
     if data.dtype != torch.uint8:
-        raise ValueError(f'{path}: IDX data of type {data.dtype}, expected unsigned bytes')
+        raise DataError(f'{path}: IDX data of type {data.dtype}, expected unsigned bytes')
     return data.numpy().copy()
 
 
@@ -62,12 +64,12 @@ def load_fashion_mnist(root: str, split: str, num_classes: int) -> Tuple[np.ndar
     image_file, label_file = (find_idx_file(root, name) for name in IDX_FILES[split])
     images, labels = read_idx(image_file), read_idx(label_file)
     if images.ndim != 3:
-        raise ValueError(f'{image_file}: expected (N, H, W) images, got shape {images.shape}')
+        raise DataError(f'{image_file}: expected (N, H, W) images, got shape {images.shape}')
     if labels.shape != images.shape[:1]:
-        raise ValueError(f'{label_file}: {labels.shape[0] if labels.ndim else 0} labels for '
+        raise DataError(f'{label_file}: {labels.shape[0] if labels.ndim else 0} labels for '
                          f'{images.shape[0]} images in {image_file}')
     if labels.size and labels.max() >= num_classes:
-        raise ValueError(f'{label_file}: label {labels.max()} outside 0..{num_classes - 1}')
+        raise DataError(f'{label_file}: label {labels.max()} outside 0..{num_classes - 1}')
     return images, labels
 
 

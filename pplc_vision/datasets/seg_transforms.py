@@ -1,5 +1,6 @@
 """Segmentation pipeline transforms: label maps loaded with checks of their values and size,
 and PaddleSeg's colour distortion."""
+import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -8,11 +9,16 @@ from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 from PIL import Image, ImageEnhance
 
+from .errors import DataError, MissingDataError
+
 
 @TRANSFORMS.register_module()
 class LoadCheckedAnnotations(LoadAnnotations):
-    """mmseg's ``LoadAnnotations``, then two checks that raise a one-line error naming the file.
+    """mmseg's ``LoadAnnotations``, then checks that raise a one-line :class:`DataError` naming
+    the file.
 
+    - Reading: a missing, empty or undecodable file, or one with colour channels (a colour
+      visualisation instead of the one-channel map of ids), is an error.
     - Values: every pixel must be a class id (``0 .. num_classes - 1``) or ``ignore_index``.
       Other ids are an error, not silently ignored: they mean a wrong label file (the classic
       case is Cityscapes' ``*_labelIds.png``, ids up to 33, instead of ``*_labelTrainIds.png``).
@@ -30,12 +36,23 @@ class LoadCheckedAnnotations(LoadAnnotations):
         self.ignore_index = ignore_index
 
     def _load_seg_map(self, results: dict) -> None:
-        super()._load_seg_map(results)
-        seg = results['gt_seg_map']
         path = results.get('seg_map_path')
+        try:
+            super()._load_seg_map(results)
+        except FileNotFoundError:
+            raise MissingDataError(f'label map {path!r} does not exist') from None
+        except Exception:  # mmcv returns None for undecodable bytes; mmseg then fails on it
+            size = osp.getsize(path) if osp.isfile(path) else 0
+            reason = 'empty file' if size == 0 else 'corrupt or not an image'
+            raise DataError(f'cannot decode label map {path!r} ({size} bytes): {reason}') \
+                from None
+        seg = results['gt_seg_map']
+        if seg.ndim != 2:
+            raise DataError(f'label map {path!r} has {seg.shape[2]} channels, expected one '
+                            'channel of class ids (a colour rendering instead of the map?)')
         ori_shape = results.get('ori_shape')
         if ori_shape is not None and tuple(seg.shape[:2]) != tuple(ori_shape[:2]):
-            raise ValueError(f'label map {path!r} is {seg.shape[1]}x{seg.shape[0]} (WxH) but '
+            raise DataError(f'label map {path!r} is {seg.shape[1]}x{seg.shape[0]} (WxH) but '
                              f'its image {results.get("img_path")!r} is '
                              f'{ori_shape[1]}x{ori_shape[0]}')
         num_classes = results.get('num_classes', self.num_classes)
@@ -44,7 +61,7 @@ class LoadCheckedAnnotations(LoadAnnotations):
         values = np.unique(seg)
         bad = values[(values >= num_classes) & (values != self.ignore_index)]
         if bad.size:
-            raise ValueError(
+            raise DataError(
                 f'label map {path!r} has ids {bad.tolist()[:10]} outside the {num_classes} '
                 f'classes (0..{num_classes - 1}) and the ignore id {self.ignore_index}; '
                 'Cityscapes needs *_gtFine_labelTrainIds.png, not *_labelIds.png')

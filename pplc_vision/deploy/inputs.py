@@ -2,8 +2,9 @@
 
 Images are decoded as the test pipelines' ``LoadImageFromFile`` decodes them (mmcv, cv2
 backend, colour), so a file gives the predictor the array ``tools/test.py`` sees. A file that
-does not decode, an unreadable video, or a missing path raises :class:`PredictorInputError`
-with one line naming the file.
+does not decode, an unreadable video, a video that ends before the frame count its header
+states (a truncated file), or a missing path raises :class:`PredictorInputError` with one line
+naming the file.
 """
 import os
 from dataclasses import dataclass
@@ -61,13 +62,15 @@ def video_frame_count(path: str) -> int:
 
 
 def read_video(path: str) -> Iterator[Frame]:
-    """The frames of a video file; one line naming the file if it does not open or has none."""
+    """The frames of a video file; one line naming the file if it does not open, has no frame,
+    or ends before the frame count its header states."""
     if not os.path.isfile(path):
         raise PredictorInputError(f'{path}: no such video file')
     capture = cv2.VideoCapture(path)
     try:
         if not capture.isOpened():
             raise PredictorInputError(f'{path}: not a video that OpenCV can open')
+        announced = max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
         index = 0
         while True:
             ok, frame = capture.read()
@@ -77,6 +80,9 @@ def read_video(path: str) -> Iterator[Frame]:
             index += 1
         if index == 0:
             raise PredictorInputError(f'{path}: OpenCV reads no frame from this video')
+        if index < announced:
+            raise PredictorInputError(f'{path}: the video ends after {index} of the {announced} '
+                                      'frames its header states (a truncated or damaged file)')
     finally:
         capture.release()
 

@@ -146,9 +146,9 @@ def test_misspelled_argument_names_the_nearest_valid_ones(tmp_path):
                     'model.backbone.widen_factr=1.0')
     assert proc.returncode != 0 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
     line = last_error_line(proc)
-    assert line.startswith(f"error: config {DEMO!r}: PPLCNet (pplc_vision.models.backbones."
-                           "pplcnet) has no argument 'widen_factr': did you mean "
-                           "'widen_factor'?"), line
+    assert line.startswith(f"error: config {DEMO!r}: model.backbone: PPLCNet (pplc_vision."
+                           "models.backbones.pplcnet) has no argument 'widen_factr': did you "
+                           "mean 'widen_factor'?"), line
     assert 'out_indices' in line  # the valid arguments are listed
 
 
