@@ -8,6 +8,8 @@ error into ``<key>: <Class> (<module>) cannot be built from its config: <error's
 """
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
+from mmengine.config import Config
+
 from ..compat import first_line
 
 
@@ -59,7 +61,7 @@ def component_build_message(error: BaseException, cfg: Mapping) -> Optional[str]
     if not built:
         return None
     cls, component = built[-1]
-    key = config_key_of(cfg, component)
+    key = config_key_of(cfg.to_dict() if isinstance(cfg, Config) else cfg, component)
     what = f'{getattr(cls, "__name__", cls)} ({getattr(cls, "__module__", "?")})'
     return (f'{key + ": " if key else ""}{what} cannot be built from its config: '
             f'{type(error).__name__}: {first_line(error)}')

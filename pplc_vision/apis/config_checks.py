@@ -261,8 +261,14 @@ class ConfigWalker:
             elif target is not None:
                 suffix, forwarded, forwarded_builder = target(
                     obj, {k: v for k, v in args.items() if k not in builder.consumed})
-                self.component(f'{key}.{suffix}', forwarded, forwarded_builder)
-                unknown = []
+                forwarded_obj = self.resolve(f'{key}.{suffix}', forwarded['type'],
+                                             forwarded_builder, self.scope)
+                forwarded_names = constructor_arguments(forwarded_obj).names
+                unknown = sorted(set(forwarded) - {'type'} - forwarded_names)
+                if unknown:  # said at the component's key, with both sets of names
+                    accepted.names |= forwarded_names - set(forwarded_builder.passed)
+                else:
+                    self.component(f'{key}.{suffix}', forwarded, forwarded_builder)
         if unknown:
             valid = sorted(accepted.names | builder.consumed)
             raise ConfigError(f'{key}: {_describe(obj)} has no argument {unknown[0]!r}'
@@ -455,12 +461,3 @@ def check_schedules_fit(cfg: Config) -> Optional[str]:
                     f'larger than begin"); set {limit} above {begin} or change its begin/end')
     return None
 
-
-def walk_keys(node: Any, prefix: str = '') -> Iterator[Tuple[str, Any]]:
-    """``(dotted key, value)`` of every dict and list entry under ``node``."""
-    items = node.items() if isinstance(node, Mapping) else \
-        enumerate(node) if isinstance(node, (list, tuple)) else ()
-    for key, value in items:
-        dotted = f'{prefix}.{key}' if prefix else str(key)
-        yield dotted, value
-        yield from walk_keys(value, dotted)

@@ -12,6 +12,7 @@ from typing import List, Optional
 import torch
 from mmengine.config import Config, DictAction
 
+from ..compat import first_line
 from .config_checks import ConfigError, check_override_keys, check_schedules_fit
 from .config_params import derived_changes, load_with_parameters, parameter_overrides
 
@@ -97,7 +98,11 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         check_override_keys(cfg, cfg_options)
     except ConfigError as e:
         raise ToolError(f'config {path!r}: {e}') from None
-    cfg.merge_from_dict(cfg_options)
+    for key, value in cfg_options.items():
+        try:
+            cfg.merge_from_dict({key: value})
+        except (TypeError, KeyError, ValueError, IndexError) as e:
+            raise ToolError(f'config {path!r}: --cfg-options {key}: {first_line(e)}') from None
     return cfg
 
 

@@ -23,6 +23,7 @@ from mmpretrain.datasets.custom import find_folders, get_samples
 from mmpretrain.registry import DATASETS
 
 from .checked_pipeline import CHECKED_IMAGE_LOADER, with_checked_loaders
+from .errors import DataError, MissingDataError
 
 
 class ClassFolderChecks:
@@ -40,30 +41,36 @@ class ClassFolderChecks:
         name = type(self).__name__
         root = self.img_prefix
         if not osp.isdir(root):
-            raise FileNotFoundError(
+            raise MissingDataError(
                 f'{name}: image folder {root!r} does not exist (data_root {self.data_root!r}); '
                 'expected <class>/<image> folders or meta/<split>.txt (data/README.md)')
         if not self.with_label:
             return super()._find_samples()
         folders, folder_to_idx = find_folders(root)
         if self.CLASSES is not None and len(folders) != len(self.CLASSES):
-            raise ValueError(f'{name}: {root!r} has {len(folders)} class folders, expected '
+            raise DataError(f'{name}: {root!r} has {len(folders)} class folders, expected '
                              f'{len(self.CLASSES)} (one per class of metainfo)')
         samples, empty = get_samples(root, folder_to_idx, is_valid_file=self.is_valid_file)
         if empty and not self.allow_empty_classes:
-            raise ValueError(
+            raise DataError(
                 f'{name}: class folder {osp.join(root, sorted(empty)[0])!r} has no images '
                 f'({len(empty)} of {len(folders)} class folders empty; image extensions: '
                 f'{", ".join(sorted(self.extensions))})')
         if not samples:
-            raise FileNotFoundError(f'{name}: no images under {root!r}')
+            raise MissingDataError(f'{name}: no images under {root!r}')
         self.folder_to_idx = folder_to_idx
         if self.CLASSES is None:
             self._metainfo['classes'] = tuple(folders)
         return samples
 
     def load_data_list(self) -> List[dict]:
-        data_list = super().load_data_list()
+        try:
+            data_list = super().load_data_list()
+        except ValueError as e:  # a line without ``<file> <label>``, or bytes that are not text
+            if not self.ann_file or isinstance(e, DataError):
+                raise
+            raise DataError(f'{type(self).__name__}: {self.ann_file!r} is not a list of '
+                            f'"<image> <label>" lines ({type(e).__name__}: {e})') from None
         if not self.with_label or self.CLASSES is None:
             return data_list
         source = self.ann_file or self.img_prefix
@@ -71,11 +78,11 @@ class ClassFolderChecks:
         counts = Counter(info['gt_label'] for info in data_list)
         bad = sorted(label for label in counts if not 0 <= label < num_classes)
         if bad:
-            raise ValueError(f'{type(self).__name__}: {source!r} has labels {bad[:5]} outside '
+            raise DataError(f'{type(self).__name__}: {source!r} has labels {bad[:5]} outside '
                              f'0..{num_classes - 1} ({num_classes} classes)')
         empty = [i for i in range(num_classes) if i not in counts]
         if empty and not self.allow_empty_classes:
-            raise ValueError(f'{type(self).__name__}: {source!r} has no image of {len(empty)} of '
+            raise DataError(f'{type(self).__name__}: {source!r} has no image of {len(empty)} of '
                              f'the {num_classes} classes, first: label {empty[0]} '
                              f'({self.CLASSES[empty[0]]!r})')
         return data_list
