@@ -1,4 +1,5 @@
 """Shared test helpers: tiny on-disk datasets that the tests write themselves (no downloads)."""
+import importlib.util
 import json
 import math
 import re
@@ -11,6 +12,8 @@ import numpy as np
 import pytest
 
 from pplc_vision.apis import ToolError, run_train
+
+REPO = Path(__file__).resolve().parents[1]
 
 # One image: its (height, width) and its boxes as (x1, y1, x2, y2, category index).
 ImageSpec = dict
@@ -122,3 +125,17 @@ def assert_missing_pretrained_stops_at_once(config_path, cfg, work_dir, from_scr
     assert repr(cfg.pretrained) in message and f'`{cfg.pretrained_command}`' in message
     assert message.endswith(f'train from scratch with --cfg-options {from_scratch}')
     assert not Path(work_dir).exists()
+
+
+def load_tool(path: str):
+    """A tool script (``tools/<path>.py``) as a module, to call its ``main`` in this process."""
+    spec = importlib.util.spec_from_file_location('tool_' + path.replace('/', '_'),
+                                                  REPO / 'tools' / f'{path}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def error_lines(output: str) -> list:
+    """The ``error: ...`` lines of a tool's output."""
+    return [line for line in output.splitlines() if line.startswith('error: ')]

@@ -8,7 +8,6 @@ exactly one ``error:`` line, which names the damaged file, and no traceback. One
 goes through tools/train.py's ``main`` with the whole Runner.
 """
 import gzip
-import importlib.util
 import json
 import os
 import shutil
@@ -27,7 +26,7 @@ from pplc_vision.apis.runs import one_line_errors
 from pplc_vision.datasets.cityscapes import write_cityscapes_sample
 from pplc_vision.deploy.inputs import read_video
 
-from helpers import write_coco_dataset
+from helpers import error_lines, load_tool, write_coco_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CLS = ROOT / 'data' / 'demo_cls'
@@ -301,15 +300,6 @@ CASES: Dict[str, Case] = {
 }
 
 
-def load_tool(path: str):
-    """A tool script (tools/<path>.py) as a module, to call its ``main`` in this process."""
-    spec = importlib.util.spec_from_file_location('tool_' + path.replace('/', '_'),
-                                                  ROOT / 'tools' / f'{path}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def deploy_status(touch: Callable[[], object], monkeypatch) -> int:
     """tools/deployment/infer.py's ``main`` (exit status 2 for bad input) with its run reduced
     to reading the inputs (reading a video needs no model)."""
@@ -334,7 +324,7 @@ def test_damaged_input_is_one_error_line_naming_the_file(name, tmp_path, capsys,
     status = deploy_status(touch, monkeypatch) if deploy else train_tool_status(touch)
     out, err = capsys.readouterr()
     assert status == (2 if deploy else 1), f'{name}: status {status}\n{out + err}'
-    errors = [line for line in (out + err).splitlines() if line.startswith('error: ')]
+    errors = error_lines(out + err)
     assert len(errors) == 1, out + err
     assert damaged in errors[0], errors[0]
     assert 'Traceback' not in out + err
@@ -363,7 +353,7 @@ def test_train_tool_stops_on_damaged_data_in_one_line(config, case, data_root, t
                                       '--cfg-options', *options])
     out, err = capsys.readouterr()
     assert status == 1, (out + err)[-3000:]
-    errors = [line for line in (out + err).splitlines() if line.startswith('error: ')]
+    errors = error_lines(out + err)
     assert len(errors) == 1 and damaged in errors[0], (out + err)[-3000:]
     assert 'Traceback' not in out + err
     assert 'Epoch(train)' not in out + err
