@@ -211,7 +211,7 @@ def test_model_that_predicts_nothing_is_an_error_unless_allowed(tools, tmp_path,
     torch.manual_seed(0)
     torch.save(dict(state_dict=build_model_from_config(load_config(DET)).state_dict()), ckpt)
     argv = [DET, ckpt, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
-            'model.test_cfg.score_thr=1.0']
+            'model.test_cfg.score_thr=1.0', 'input_size=64']  # small photos: a fast test
     status, output = run_main(tools[1], argv, capsys)
     assert_one_error_line(status, output, 'the model predicted nothing above '
                           'model.test_cfg.score_thr=1.0 on any of the 2 test images',
