@@ -18,6 +18,7 @@ repeat = 10  # batches per epoch
 base_lr = 0.1
 weight_decay = 4e-5  # the value of the measurements above (the COCO recipe's is 1e-4)
 max_epochs = 30
+checkpoint_interval = 5  # epochs: a kill loses at most this much (README: always a checkpoint)
 warmup_iters = 20
 input_size = 416
 pretrained = None  # weight-free; converted ImageNet weights (see the 1x config) learn faster
@@ -67,7 +68,7 @@ param_scheduler = [dict(_base_.lr_warmup, end=warmup_iters),
 optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+    checkpoint=dict(interval=checkpoint_interval, max_keep_ckpts=1))
 log_processor = dict(window_size=10)
 randomness = dict(seed=0)
 # Under DDP (tools/dist_train.sh) BatchNorm statistics are computed over all processes, so the

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from mmengine.config import Config
 
 from det_helpers import DEMO_CONFIG, DET_CONFIGS, REPO, memorisation_config
 
@@ -176,19 +177,54 @@ def last_metrics(work_dir: Path) -> dict:
     return records[-1]
 
 
-@pytest.mark.slow  # two demo trainings (~90 s of CPU each)
-def test_two_process_ddp_matches_one_process_on_the_demo(tmp_path):
+@pytest.fixture(scope='module')
+def demo_run(tmp_path_factory) -> Path:
+    """The work dir of the detection demo trained as shipped, uninterrupted, one process."""
+    one = tmp_path_factory.mktemp('demo') / 'one'
+    run([PYTHON, 'tools/train.py', str(DET_CONFIGS / DEMO_CONFIG), '--work-dir', str(one)])
+    return one
+
+
+@pytest.mark.slow  # the demo (~90 s of CPU, shared) and its DDP twin
+def test_two_process_ddp_matches_one_process_on_the_demo(tmp_path, demo_run):
     """The demo's batch of 2 photos split over 2 processes (gloo, CPUSyncBatchNorm): the same
     total batch and schedule reach the one-process mAP@0.5 within 0.05."""
     cfg = REPO / 'configs' / 'det' / DEMO_CONFIG
-    one, two = tmp_path / 'one', tmp_path / 'two'
-    run([PYTHON, 'tools/train.py', str(cfg), '--work-dir', str(one)])
+    one, two = demo_run, tmp_path / 'two'
     proc = run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(two),
                 '--cfg-options', 'train_dataloader.batch_size=1'], PORT=str(free_port()))
     assert 'BatchNorm layers synchronised over 2 processes' in proc.stdout + proc.stderr
     single, ddp = last_metrics(one)['coco/bbox_mAP_50'], last_metrics(two)['coco/bbox_mAP_50']
     assert single >= 0.9, single
     assert abs(ddp - single) <= 0.05, (single, ddp)
+
+
+@pytest.mark.slow  # the demo again, killed at its second checkpoint, then resumed
+def test_demo_killed_after_its_first_checkpoint_resumes_to_the_same_result(tmp_path, demo_run):
+    """The demo as shipped saves every ``checkpoint_interval`` epochs: SIGKILL while it writes
+    its second checkpoint leaves the first, ``--resume`` continues from it and ends with the
+    uninterrupted run's weights and mAP."""
+    cfg = REPO / 'configs' / 'det' / DEMO_CONFIG
+    interval = Config.fromfile(str(cfg)).checkpoint_interval
+    killed_cfg = tmp_path / 'demo_killed.py'
+    killed_cfg.write_text(f"_base_ = '{cfg}'\n"
+                          "custom_imports = dict(imports=['pplc_vision', 'kill_during_save'])\n")
+    work = tmp_path / 'work'
+    env = {**os.environ, 'PYTHONPATH': f'{REPO}:{REPO / "tests"}', 'OMP_NUM_THREADS': '1'}
+    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work)],
+                          cwd=REPO, env={**env, 'PPLC_TEST_KILL_AT_SAVE': '2'},
+                          capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
+    first = work / f'epoch_{interval}.pth'
+    assert (work / 'last_checkpoint').read_text() == str(first)
+    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work),
+                           '--resume'], cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f'resumed epoch: {interval},' in proc.stdout + proc.stderr
+    last = f'epoch_{Config.fromfile(str(cfg)).max_epochs}.pth'
+    assert_same_tensors(load(demo_run / last)['state_dict'], load(work / last)['state_dict'],
+                        'weights')
+    assert last_metrics(work)['coco/bbox_mAP_50'] == last_metrics(demo_run)['coco/bbox_mAP_50']
 
 
 # Memorisation schedules on labelme's 3 VOC photos (12 boxes, 6 classes, ids from 0), one per

@@ -5,6 +5,7 @@ traceback, and for config mistakes nothing built, let alone a training iteration
 import errno
 import os
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pplc_vision  # noqa: F401
 from pplc_vision.apis import build_model_from_config, load_config
 from pplc_vision.converters import build_pplcnet_classifier
 
-from helpers import error_lines, load_tool
+from helpers import REPO, error_lines, load_tool
 
 DET = 'configs/det/picodet_pplcnet_1x_demo-voc.py'
 CLS = 'configs/cls/pplcnet_0.5x_demo-fashion-mnist.py'
@@ -226,3 +227,15 @@ def test_empty_metrics_are_an_error():
     assert empty_evaluation_problem({}, 5, 5) == \
         'the evaluation of 5 test images produced no metric value'
     assert empty_evaluation_problem({'accuracy/top1': 10.0}, 5, 5) is None
+
+
+def test_dist_train_reports_a_config_mistake_once(tmp_path):
+    """tools/dist_train.sh checks the config once, before torchrun starts any process: one
+    error line, not one per process, and no traceback (the one subprocess of this file)."""
+    proc = subprocess.run(['bash', 'tools/dist_train.sh', CLS, '2', '--work-dir',
+                           str(tmp_path / 'work'), '--cfg-options',
+                           'model.backbone.widen_factr=1.0'], cwd=REPO, capture_output=True,
+                          text=True, timeout=600)
+    assert_one_error_line(proc.returncode, proc.stdout + proc.stderr,
+                          "model.backbone: PPLCNet", "did you mean 'widen_factor'")
+    assert not (tmp_path / 'work').exists()
