@@ -45,9 +45,10 @@ def load_torch_state_dict(path: str) -> Mapping[str, torch.Tensor]:
             obj = safe_torch_load(path, map_location='cpu')
     except CheckpointLoadError as e:
         raise ConversionError(str(e)) from None
-    except Exception as e:  # safetensors raises several types for a damaged file
-        raise ConversionError(f'{path}: cannot read it as a safetensors file (truncated or '
-                              f'another format): {type(e).__name__}: {first_line(e)}') from None
+    except Exception as e:  # safetensors and torch's reader raise several types
+        kind = 'a safetensors' if path.endswith('.safetensors') else 'a torch'
+        raise ConversionError(f'{path}: cannot read it as {kind} file (truncated or another '
+                              f'format): {type(e).__name__}: {first_line(e)}') from None
     if isinstance(obj, Mapping) and isinstance(obj.get('state_dict'), Mapping):
         obj = obj['state_dict']
     if not isinstance(obj, Mapping):

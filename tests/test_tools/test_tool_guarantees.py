@@ -239,3 +239,37 @@ def test_dist_train_reports_a_config_mistake_once(tmp_path):
     assert_one_error_line(proc.returncode, proc.stdout + proc.stderr,
                           "model.backbone: PPLCNet", "did you mean 'widen_factor'")
     assert not (tmp_path / 'work').exists()
+
+
+# ------------------------------------------------------------------ converters (exit status 2)
+CONVERTERS = {
+    'paddle2pplcnet': lambda src, dst: ('paddle', [src, dst]),
+    'timm2pplcnet': lambda src, dst: ('timm', [src, dst]),
+    'paddledet2mmdet': lambda src, dst: ([src, dst, '--config',
+                                          'configs/det/picodet_pplcnet_1x_coco.py'], ),
+    'paddleseg2mmseg': lambda src, dst: ([src, dst, '--config',
+                                          'configs/seg/deeplabv3plus_pplcnet_0.5x_os32_'
+                                          'cityscapes.py'], ),
+}
+DAMAGED_SOURCES = {
+    'empty': lambda path: path.write_bytes(b''),
+    'text': lambda path: path.write_text('not a checkpoint\n'),
+    'truncated': lambda path: path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2]),
+    'bad-crc': lambda path: damage_a_weight(str(path)),
+}
+
+
+@pytest.mark.parametrize('damage', sorted(DAMAGED_SOURCES))
+@pytest.mark.parametrize('converter', sorted(CONVERTERS))
+def test_converter_refuses_a_damaged_source_in_one_line(converter, damage, tmp_path, capsys):
+    src = tmp_path / ('src.pth' if converter.startswith('timm') else 'src.pdparams')
+    torch.save({'fc.weight': torch.zeros(10, 1280)}, src)  # a zip file, damaged below
+    DAMAGED_SOURCES[damage](src)
+    dst = tmp_path / 'dst.pth'
+    tool = load_tool(f'model_converters/{converter}')
+    status = tool.main(*CONVERTERS[converter](str(src), str(dst)))
+    out, err = capsys.readouterr()
+    assert status == 2, out + err  # the converters' status for bad input
+    errors = error_lines(out + err)
+    assert len(errors) == 1 and str(src) in errors[0], out + err
+    assert 'Traceback' not in out + err and not dst.exists()
