@@ -126,6 +126,27 @@ def test_resume_restores_iteration_optimizer_ema_and_schedule(tmp_path, tiny_ful
     assert all(abs(resumed_lr[i] - full_lr[i]) < 1e-12 for i in resumed_lr)
 
 
+KILL_ENV = {'PYTHONPATH': f'{REPO}:{REPO / "tests"}', 'OMP_NUM_THREADS': '1'}
+
+
+def train_killed_at_second_save(killed_cfg: Path, work: Path) -> None:
+    """Train ``killed_cfg`` (which imports ``kill_during_save``) until SIGKILL in the middle of
+    its second checkpoint write."""
+    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work)],
+                          cwd=REPO, env={**os.environ, **KILL_ENV, 'PPLC_TEST_KILL_AT_SAVE': '2'},
+                          capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
+
+
+def resume(killed_cfg: Path, work: Path) -> str:
+    """The output of ``tools/train.py killed_cfg --resume`` in ``work`` (it must succeed)."""
+    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work),
+                           '--resume'], cwd=REPO, env={**os.environ, **KILL_ENV},
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
 def test_kill_during_a_checkpoint_write_then_resume(tmp_path, tiny_full_run):
     """SIGKILL in the middle of writing epoch_2.pth with max_keep_ckpts=1: epoch_1.pth and its
     pointer survive, --resume continues from it and ends where the uninterrupted run ends."""
@@ -135,19 +156,12 @@ def test_kill_during_a_checkpoint_write_then_resume(tmp_path, tiny_full_run):
                           "default_hooks = dict(checkpoint=dict(max_keep_ckpts=1))\n"
                           "custom_imports = dict(imports=['pplc_vision', 'kill_during_save'])\n")
     work = tmp_path / 'work'
-    env = {**os.environ, 'PYTHONPATH': f'{REPO}:{REPO / "tests"}', 'OMP_NUM_THREADS': '1'}
-    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work)],
-                          cwd=REPO, env={**env, 'PPLC_TEST_KILL_AT_SAVE': '2'},
-                          capture_output=True, text=True)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
+    train_killed_at_second_save(killed_cfg, work)
     assert (work / '.tmp-epoch_2.pth').is_file()  # the half-written file
     assert not (work / 'epoch_2.pth').exists()
     assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_1.pth')
     assert load(work / 'epoch_1.pth')['meta']['epoch'] == 1
-    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work),
-                           '--resume'], cwd=REPO, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert 'resumed epoch: 1, iter: 2' in proc.stdout + proc.stderr
+    assert 'resumed epoch: 1, iter: 2' in resume(killed_cfg, work)
     assert not (work / '.tmp-epoch_2.pth').exists()  # removed at the restart
     assert sorted(p.name for p in work.glob('epoch_*.pth')) == ['epoch_3.pth']
     assert_same_end(full, work)
@@ -210,17 +224,9 @@ def test_demo_killed_after_its_first_checkpoint_resumes_to_the_same_result(tmp_p
     killed_cfg.write_text(f"_base_ = '{cfg}'\n"
                           "custom_imports = dict(imports=['pplc_vision', 'kill_during_save'])\n")
     work = tmp_path / 'work'
-    env = {**os.environ, 'PYTHONPATH': f'{REPO}:{REPO / "tests"}', 'OMP_NUM_THREADS': '1'}
-    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work)],
-                          cwd=REPO, env={**env, 'PPLC_TEST_KILL_AT_SAVE': '2'},
-                          capture_output=True, text=True)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
-    first = work / f'epoch_{interval}.pth'
-    assert (work / 'last_checkpoint').read_text() == str(first)
-    proc = subprocess.run([PYTHON, 'tools/train.py', str(killed_cfg), '--work-dir', str(work),
-                           '--resume'], cwd=REPO, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert f'resumed epoch: {interval},' in proc.stdout + proc.stderr
+    train_killed_at_second_save(killed_cfg, work)
+    assert (work / 'last_checkpoint').read_text() == str(work / f'epoch_{interval}.pth')
+    assert f'resumed epoch: {interval},' in resume(killed_cfg, work)
     last = f'epoch_{Config.fromfile(str(cfg)).max_epochs}.pth'
     assert_same_tensors(load(demo_run / last)['state_dict'], load(work / last)['state_dict'],
                         'weights')
