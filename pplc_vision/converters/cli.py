@@ -6,7 +6,8 @@ from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from .checkpoint import (ConversionError, StateDict, block_names, match_scale,
                          save_checkpoint_atomic, select_backbone)
-from .paddle import convert_paddle_pplcnet, load_paddle_params, paddleclas_checkpoint
+from .paddle import convert_paddle_pplcnet, load_paddle_params
+from .paddleclas_config import paddleclas_checkpoint
 from .paddle_mobilenet_v3 import (MOBILENET_V3_ARCHS, convert_paddle_mobilenet_v3,
                                   match_arch_width, model_name, select_feature_backbone)
 from .timm import convert_timm_lcnet, load_torch_state_dict

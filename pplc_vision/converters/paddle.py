@@ -1,5 +1,5 @@
-"""PaddleClas PP-LCNet checkpoints (``.pdparams``) to pplc_vision's classifier state dict, and
-to the checkpoint of a config's classifier (:func:`paddleclas_checkpoint`: the PULC models).
+"""PaddleClas PP-LCNet checkpoints (``.pdparams``) to pplc_vision's classifier state dict (for a
+config's classifier, e.g. the PULC models: :mod:`.paddleclas_config`).
 
 A ``.pdparams`` file is a pickled dict of numpy arrays, so paddle is not needed to read it. It is
 read with :class:`PdparamsUnpickler`, which admits numpy arrays and plain containers only: a
@@ -18,10 +18,7 @@ from typing import Any, Mapping, Optional, Tuple
 
 import numpy as np
 import torch
-from mmpretrain.registry import DATASETS
-from torch import nn
 
-from ..models.backbones.pplcnet import DEFAULT_STRIDES
 from .checkpoint import ConversionError, StateDict, _short, add_bn_counters
 
 _BN_NAMES = {'weight': 'weight', 'bias': 'bias', '_mean': 'running_mean',
@@ -137,53 +134,3 @@ def convert_paddle_pplcnet(params: Mapping[str, Any], dropout_rate: float = 0.2,
         out['head.fc.weight'] = out['head.fc.weight'] * (1.0 - dropout_rate)
     return add_bn_counters(out)
 
-
-#: the classification heads a PaddleClas PP-LCNet checkpoint converts into
-CLASSIFIER_HEADS = ('PPLCNetClsHead', 'PPLCNetMultiLabelClsHead')
-
-
-def describe_classifier(model: nn.Module) -> str:
-    """``'PPLCNet-1.0x, stride_list [2, (2, 1), ...] + PPLCNetClsHead (2 classes)'``."""
-    backbone, head = model.backbone, model.head
-    strides = getattr(backbone, 'stride_list', None)
-    return (f'{type(backbone).__name__}-{getattr(backbone, "widen_factor", "?")}x'
-            f'{f", stride_list {strides}" if strides and strides != list(DEFAULT_STRIDES) else ""}'
-            f' + {type(head).__name__} ({head.num_classes} classes'
-            f'{"" if getattr(head, "use_last_conv", True) else ", no last conv"})')
-
-
-def _check_head(state_dict: StateDict, head: nn.Module, src: str, config: str) -> None:
-    """The head's class count and last conv, named in one line when they differ (the usual
-    sign of another task's checkpoint)."""
-    classes = int(state_dict['head.fc.weight'].shape[0]) if 'head.fc.weight' in state_dict \
-        else None
-    if classes is not None and classes != head.num_classes:
-        raise ConversionError(f'{src} has {classes} classes (fc), config {config} has '
-                              f'{head.num_classes} (model.head.num_classes): a checkpoint of '
-                              'another task?')
-    last_conv = 'head.last_conv.weight' in state_dict
-    if last_conv != bool(head.use_last_conv):
-        raise ConversionError(
-            f'{src} {"has" if last_conv else "has no"} last 1x1 conv (last_conv.weight), '
-            f'config {config} builds the head with use_last_conv={bool(head.use_last_conv)}: '
-            'a checkpoint of another task?')
-
-
-def paddleclas_checkpoint(src: str, config: str) -> Tuple[dict, str]:
-    """The mmengine checkpoint (``state_dict`` + ``meta`` with the config's classes) of a
-    PaddleClas ``PPLCNet`` checkpoint for ``config``'s classifier (e.g. a PULC model), and a
-    one-line summary; :class:`ConversionError` when it does not fit exactly.
-
-    A ``.pdparams`` holds weights only: class count, last conv, width and block layout are
-    checked from their shapes; the strides (``stride_list``) leave no trace in them and are the
-    config's.
-    """
-    # here, not at the top: apis imports converters.checkpoint, and target imports apis
-    from .target import checkpoint_for_config, load_target_config
-    cfg, model = load_target_config(config, 'head', CLASSIFIER_HEADS)
-    head = model.head
-    dropout = head.dropout.p if head.dropout is not None else 0.0
-    state_dict = convert_paddle_pplcnet(load_paddle_params(src), dropout_rate=dropout, source=src)
-    _check_head(state_dict, head, src, config)
-    return checkpoint_for_config(state_dict, model, cfg, src, config, describe_classifier(model),
-                                 'paddleclas', DATASETS, 'mmpretrain', [], '')
