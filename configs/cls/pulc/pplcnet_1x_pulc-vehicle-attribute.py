@@ -1,11 +1,12 @@
 _base_ = [
     '../../_base_/models/pplcnet_pulc_multilabel.py',
-    '../../_base_/datasets/pulc_paddleclas_list.py', '../../_base_/default_runtime_cls.py'
+    '../../_base_/datasets/pulc_paddleclas_list_multilabel.py',
+    '../../_base_/default_runtime_cls.py'
 ]
 # PULC vehicle_attribute: colour (10) and type (9) of a vehicle crop, VeRi (PaddleClas 2.6
 # ppcls/configs/PULC/vehicle_attribute/PPLCNet_x1_0.yaml: Arch, Infer transforms (a plain resize
 # to 256x192, w x h), VehicleAttribute post-processing as the yaml and deploy/configs set it).
-# Multi-label (sigmoid); mmpretrain's MultiLabelMetric stands in for PaddleClas' ATTRMetric (mA).
+# Multi-label (sigmoid).
 
 # ==================== parameters that often need to be modified ====================
 data_root = 'data/pulc/VeRi/'  # PaddleClas' dataset/VeRi
@@ -26,6 +27,5 @@ test_pipeline = [
     dict(type='Resize', scale=input_size),
     dict(type='PackInputs'),
 ]
-test_dataloader = dict(dataset=dict(data_root=data_root, ann_file=ann_file, multi_label=True,
+test_dataloader = dict(dataset=dict(data_root=data_root, ann_file=ann_file,
                                     metainfo=dict(classes=classes), pipeline=test_pipeline))
-test_evaluator = dict(_delete_=True, type='MultiLabelMetric', thr=0.5)
