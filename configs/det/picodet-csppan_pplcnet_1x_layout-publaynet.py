@@ -3,8 +3,9 @@
 # ppocr/utils/dict/layout_dict/layout_publaynet_dict.txt order) at 800x608 (h x w), as
 # PaddleDetection's configs/picodet/legacy_model/application/layout_analysis/
 # picodet_lcnet_x1_0_layout.yml (at HEAD 666f597fd0; added in 20037620e4, 2022-08-19) trains it
-# and PaddleOCR's PP-Structure runs it (picodet_lcnet_x1_0_fgd_layout: 93.5 mAP@0.5 in the
-# yaml's README, distilled with FGD from picodet_lcnet_x2_5_layout.yml). Recipe:
+# and PaddleOCR's PP-Structure runs it (layout_analysis/README.md: picodet_lcnet_x1_0_layout
+# 93.5 mAP@0.5; picodet_lcnet_x1_0_fgd_layout, the same network distilled with FGD from
+# picodet_lcnet_x2_5_layout.yml, 94.0). Recipe:
 # _base_/optimizer_100e.yml (lr 0.4, 100 epochs of cosine, warm-up 300 iterations from 0.1,
 # weight decay 4e-5), 24 images per GPU, one of 768x576, 800x608, 832x640 (h x w) per batch,
 # bicubic evaluation at 800x608, EMA with cycle_epoch 10. Its `PicoDet: nms_cpu: True` only
