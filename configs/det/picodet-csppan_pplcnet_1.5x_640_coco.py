@@ -12,6 +12,8 @@ batch_size = 24  # per GPU; PaddleDetection trains on 4 GPUs: 96 (see auto_scale
 base_lr = 0.2  # for a total batch of 96
 input_size = 640  # evaluation size; training draws one of 576..704 per batch
 channels = 160  # CSP-PAN and head width (CSPPAN out_channels, PicoFeat feat_in/feat_out)
+# ImageNet backbone weights: `pretrained` of picodet-csppan_pplcnet_1.5x_coco.py; to train from
+# scratch instead: --cfg-options model.backbone.init_cfg=None
 # ----------------------------------------------------------------------------
 
 model = dict(
