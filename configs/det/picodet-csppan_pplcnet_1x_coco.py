@@ -1,14 +1,12 @@
 # The later PicoDet (CSP-PAN, SimOTA, VFL; arXiv 2111.00902) with PP-LCNet 1x at 416
-# on COCO-2017.
-# Recipe: PaddleDetection's configs/picodet/legacy_model/more_config/picodet_lcnet_1_5x_416_coco.yml
-# (at HEAD 666f597fd0; published as configs/picodet/more_config/ in 1fa998be68, 2021-10-25, its
-# recipe unchanged since), the LCNet row of that model zoo: 80 images per GPU x 4 GPUs, lr 0.4,
-# 300 epochs of cosine, warm-up 300 iterations from 0.1, weight decay 4e-5
-# (_base_/schedules/picodet_300e.py), EMA with cycle_epoch 40, its 416 reader
-# (_base_/datasets/coco_detection_picodet.py: one random size in 352-480 per batch, bicubic
-# evaluation at 416). PaddleDetection's own 1x file, picodet_lcnet_1_0x_416_coco.yml, came later
-# (2fedefa3f2, 2023-05-15, for its TIPC tests) with 90 images per GPU at the same lr; this
-# config keeps the 1.5x model's recipe, so that the two configs differ in the width only.
+# on COCO-2017: PaddleDetection's configs/picodet/legacy_model/more_config/
+# picodet_lcnet_1_0x_416_coco.yml (added in 2fedefa3f2, 2023-05-15, for its TIPC tests;
+# unchanged at HEAD 666f597fd0; no published weights): the 1.5x-416 recipe of
+# picodet_lcnet_1_5x_416_coco.yml (1fa998be68, 2021-10-25) at width 1.0 with 90 images per GPU
+# instead of 80 (x 4 GPUs = 360 an iteration) at the same lr 0.4; 300 epochs of cosine, warm-up
+# 300 iterations from 0.1, weight decay 4e-5 (_base_/schedules/picodet_300e.py), EMA with
+# cycle_epoch 40, its 416 reader (_base_/datasets/coco_detection_picodet.py: one random size in
+# 352-480 per batch, bicubic evaluation at 416).
 _base_ = [
     '../_base_/models/picodet_csppan_pplcnet.py', '../_base_/datasets/coco_detection_picodet.py',
     '../_base_/schedules/picodet_300e.py', '../_base_/default_runtime_det.py'
@@ -17,8 +15,8 @@ _base_ = [
 # ---------------- parameters that often need to be modified ----------------
 data_root = 'data/coco/'  # annotations/instances_{train,val}2017.json, {train,val}2017/*.jpg
 classes = None  # None: COCO's 80 classes; another dataset: a tuple of its category names
-batch_size = 80  # per GPU; PaddleDetection trains on 4 GPUs: 320 (see auto_scale_lr)
-base_lr = 0.4  # for a total batch of 320; `tools/train.py --auto-scale-lr` rescales it
+batch_size = 90  # per GPU (picodet_lcnet_1_0x_416_coco.yml); x 4 GPUs = 360 (auto_scale_lr)
+base_lr = 0.4  # for a total batch of 360; `tools/train.py --auto-scale-lr` rescales it
 max_epochs = 300
 widen_factor = 1.0  # PP-LCNet width multiplier
 # ImageNet weights for the backbone, as PaddleDetection trains from them (LCNet_x1_0_pretrained
@@ -58,3 +56,4 @@ train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [dict(_base_.lr_warmup, end=_base_.warmup_iters),
                    dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
+auto_scale_lr = dict(base_batch_size=4 * batch_size)  # PaddleDetection's 4 GPUs

@@ -7,6 +7,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Tuple
 from .checkpoint import (ConversionError, StateDict, block_names, match_scale,
                          save_checkpoint_atomic, select_backbone)
 from .paddle import convert_paddle_pplcnet, load_paddle_params
+from .paddleclas_config import paddleclas_checkpoint
 from .paddle_mobilenet_v3 import (MOBILENET_V3_ARCHS, convert_paddle_mobilenet_v3,
                                   match_arch_width, model_name, select_feature_backbone)
 from .timm import convert_timm_lcnet, load_torch_state_dict
@@ -84,7 +85,20 @@ def main(fmt: str, argv: Optional[List[str]] = None) -> int:
                         help='PP-LCNet scale the checkpoint must have (default: infer it)')
     if fmt == 'paddle':
         _add_dropout_arg(parser)
+        parser.add_argument(
+            '--config', default=None,
+            help="the classifier config the checkpoint is for (e.g. configs/cls/pulc/*.py): the "
+            "checkpoint is checked against that config's model (class count, last conv, shapes) "
+            "and carries its class names; --scale, --dropout-rate and --backbone-only do not "
+            "apply")
     args = parser.parse_args(argv)
+    if getattr(args, 'config', None):
+        given = [f'--{k.replace("_", "-")}' for k, default in
+                 (('scale', None), ('dropout_rate', 0.2), ('backbone_only', False))
+                 if getattr(args, k) != default]
+        if given:
+            return _error(f'{", ".join(given)}: not with --config (the config sets them)')
+        return _save_for_config(paddleclas_checkpoint, args.src, args.config, args.dst)
     try:
         state_dict = CONVERTERS[fmt](args)
         layout = classifier_layout(state_dict, args.src)
@@ -127,6 +141,21 @@ def main_mobilenet_v3(argv: Optional[List[str]] = None) -> int:
     return _save(state_dict, meta, args.dst, model_name(arch, width))
 
 
+def _save_for_config(make_checkpoint: Callable[[str, str], Tuple[dict, str]], src: str,
+                     config: str, dst: str) -> int:
+    """Convert ``src`` for ``config``, save to ``dst`` and print the summary line."""
+    try:
+        checkpoint, summary = make_checkpoint(src, config)
+    except ConversionError as e:
+        return _error(e)
+    try:
+        save_checkpoint_atomic(checkpoint, dst)
+    except OSError as e:
+        return _error(f'cannot write {dst}: {e.strerror or e}')
+    print(f'wrote {dst}: {summary}')
+    return 0
+
+
 def main_for_config(description: str, src_help: str,
                     make_checkpoint: Callable[[str, str], Tuple[dict, str]],
                     argv: Optional[List[str]] = None) -> int:
@@ -139,13 +168,4 @@ def main_for_config(description: str, src_help: str,
     parser.add_argument('--config', required=True,
                         help='config whose model the checkpoint must fit exactly')
     args = parser.parse_args(argv)
-    try:
-        checkpoint, summary = make_checkpoint(args.src, args.config)
-    except ConversionError as e:
-        return _error(e)
-    try:
-        save_checkpoint_atomic(checkpoint, args.dst)
-    except OSError as e:
-        return _error(f'cannot write {args.dst}: {e.strerror or e}')
-    print(f'wrote {args.dst}: {summary}')
-    return 0
+    return _save_for_config(make_checkpoint, args.src, args.config, args.dst)

@@ -1,4 +1,5 @@
-"""PaddleClas PP-LCNet checkpoints (``.pdparams``) to pplc_vision's classifier state dict.
+"""PaddleClas PP-LCNet checkpoints (``.pdparams``) to pplc_vision's classifier state dict (for a
+config's classifier, e.g. the PULC models: :mod:`.paddleclas_config`).
 
 A ``.pdparams`` file is a pickled dict of numpy arrays, so paddle is not needed to read it. It is
 read with :class:`PdparamsUnpickler`, which admits numpy arrays and plain containers only: a
@@ -132,3 +133,4 @@ def convert_paddle_pplcnet(params: Mapping[str, Any], dropout_rate: float = 0.2,
         # downscale_in_infer dropout sits between last_conv and fc
         out['head.fc.weight'] = out['head.fc.weight'] * (1.0 - dropout_rate)
     return add_bn_counters(out)
+

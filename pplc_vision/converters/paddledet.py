@@ -137,6 +137,22 @@ def describe_detector(model: nn.Module) -> str:
             f'({model.bbox_head.num_classes} classes)')
 
 
+def check_class_count(state_dict: StateDict, model: nn.Module, src: str, config: str) -> None:
+    """The checkpoint's class count (from its first class predictor, ``num_classes + 4 x
+    (reg_max + 1)`` outputs) against the config's, named in one line when they differ."""
+    weight = state_dict.get('bbox_head.gfl_preds.0.weight')
+    head = model.bbox_head
+    if weight is None or not hasattr(head, 'reg_max'):
+        return  # the shape check names what is missing
+    bins = head.reg_max + 1
+    classes = int(weight.shape[0]) - 4 * bins
+    if classes != head.cls_out_channels:
+        raise ConversionError(
+            f'{src} has {classes} classes (head.head_cls0: {weight.shape[0]} outputs = '
+            f'{classes} + 4 x {bins}), config {config} has {head.cls_out_channels} '
+            "(model.bbox_head.num_classes): set the config's classes to the checkpoint's")
+
+
 def paddledet_checkpoint(src: str, config: str) -> Tuple[dict, str]:
     """The mmengine checkpoint (``state_dict`` + ``meta``) of ``src`` for ``config``'s detector
     and a one-line summary; :class:`ConversionError` when it does not fit exactly."""
@@ -148,5 +164,6 @@ def paddledet_checkpoint(src: str, config: str) -> Tuple[dict, str]:
         raise ConversionError(
             f'{src} is a {family} PicoDet ({what}: {neck} + {head}), but config {config} builds '
             f'{describe_detector(model)}')
+    check_class_count(state_dict, model, src, config)
     return checkpoint_for_config(state_dict, model, cfg, src, config, describe_detector(model),
                                  'paddledet', DATASETS, 'mmdet', dropped, 'unused')

@@ -8,6 +8,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from ..models.heads.pulc_postprocess import to_builtin
+
 
 @dataclass
 class Timing:
@@ -39,9 +41,15 @@ class Prediction:
 
 @dataclass
 class Classification(Prediction):
-    """Softmax ``scores`` of all classes and the ``topk`` best (labels, best first)."""
+    """``scores`` of all classes (softmax; sigmoid for a multi-label head) and the ``topk`` best
+    (labels, best first). ``positive``: the classes a multi-label head predicts (at or above its
+    ``thr``), else None. ``postprocessed``: the PULC post-processing's result in PaddleClas'
+    form (``class_ids``/``scores``/``label_names`` of ``ThreshOutput``, or ``attributes``/
+    ``output`` of the attribute tasks) when the head has one, else None."""
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     topk: int = 5
+    positive: Optional[np.ndarray] = None
+    postprocessed: Optional[Dict[str, Any]] = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -49,12 +57,36 @@ class Classification(Prediction):
 
     @property
     def label(self) -> int:
+        """The predicted class: ThreshOutput's choice when there is one, else the best."""
+        if self.postprocessed is not None and 'class_ids' in self.postprocessed:
+            return int(self.postprocessed['class_ids'][0])
         return int(self.labels[0])
 
+    def _classes(self, labels) -> List[Dict[str, Any]]:
+        return [dict(label=int(i), category=self.class_names[i], score=float(self.scores[i]))
+                for i in labels]
+
     def to_json(self) -> Dict[str, Any]:
-        return dict(self._json_base(), topk=[
-            dict(label=int(i), category=self.class_names[i], score=float(self.scores[i]))
-            for i in self.labels])
+        out = dict(self._json_base(), topk=self._classes(self.labels))
+        if self.positive is not None:
+            out['positive'] = self._classes(self.positive)
+        if self.postprocessed is not None:
+            out['postprocessed'] = to_builtin(self.postprocessed)
+        return out
+
+    def summary(self) -> str:
+        """One line: the post-processed answer, else the predicted classes with their scores."""
+        if self.postprocessed is not None and 'attributes' in self.postprocessed:
+            attributes = self.postprocessed['attributes']
+            text = attributes if isinstance(attributes, str) else ', '.join(attributes)
+        elif self.positive is not None:
+            text = ', '.join(f'{c["category"]} {c["score"]:.3f}'
+                             for c in self._classes(self.positive)) or '(none)'
+        else:
+            score = (self.postprocessed['scores'][0] if self.postprocessed is not None
+                     else self.scores[self.label])
+            text = f'{self.class_names[self.label]} {float(score):.3f}'
+        return f'{self.name}: {text}'
 
 
 @dataclass

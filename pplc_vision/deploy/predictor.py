@@ -9,8 +9,9 @@
 - post-processing: the model's own code on the engine's outputs as torch tensors: mmdet's
   ``bbox_head.predict_by_feat`` with the head's ``test_cfg``, mmseg's ``postprocess_result``
   (where the logits already have the image's size, its identity resize and argmax done faster
-  with the same labels: :mod:`.label_map`), mmpretrain's head predictions. The model is built
-  from the config (its weights are not used).
+  with the same labels: :mod:`.label_map`), mmpretrain's head predictions (with a PP-LCNet head's
+  PULC post-processing: thresholds and attribute grouping as PaddleClas deploys them). The model
+  is built from the config (its weights are not used).
 
 Pre- and post-processing run PyTorch on one thread by default (``host_threads``): the OpenMP
 workers that a parallel PyTorch op wakes keep spinning after it, on the cores the engine's
@@ -40,6 +41,7 @@ from mmdet.structures.bbox import scale_boxes
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData, PixelData
+from mmpretrain.models.heads import MultiLabelClsHead
 
 from ..apis.model_builder import build_model_from_config
 from .class_names import config_class_names
@@ -260,8 +262,14 @@ class Predictor:
                                   f'export it with --shape {h} {w} (or --dynamic)')
 
     def _post_classification(self, outputs: Sequence[np.ndarray], sample) -> dict:
-        sample = self.model.head._get_predictions(torch.from_numpy(outputs[0]), [sample])[0]
-        return dict(sample=sample, scores=sample.pred_score.numpy(), topk=self.topk)
+        """The head's own predictions: softmax or sigmoid scores, a multi-label head's positive
+        classes, and the PULC post-processing the head carries (``pulc_result``)."""
+        head = self.model.head
+        sample = head._get_predictions(torch.from_numpy(outputs[0]), [sample])[0]
+        multi_label = isinstance(head, MultiLabelClsHead)
+        return dict(sample=sample, scores=sample.pred_score.numpy(), topk=self.topk,
+                    positive=sample.pred_label.numpy() if multi_label else None,
+                    postprocessed=sample.get('pulc_result'))
 
     def _post_detection(self, outputs: Sequence[np.ndarray], sample) -> dict:
         meta = sample.metainfo

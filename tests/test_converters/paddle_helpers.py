@@ -28,3 +28,22 @@ def one_line_error(cli_main, capsys, src: str, config: str, dst: str) -> str:
     assert message.startswith('error: ') and '\n' not in message, message
     assert not os.path.exists(dst)
     return message
+
+
+def randomize_paddle_model(model, seed: int) -> None:
+    """Random weights and random BN statistics, so that BN conversion errors show."""
+    rng = np.random.default_rng(seed)
+    for name, param in model.state_dict().items():
+        shape = param.shape
+        if name.endswith('_variance'):
+            value = rng.uniform(0.5, 2.0, shape)
+        elif name.endswith('_mean') or name.endswith('bias'):
+            value = rng.normal(0, 0.2, shape)
+        elif name.endswith('bn.weight'):
+            value = rng.uniform(0.5, 1.5, shape)
+        else:
+            fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
+            if name == 'fc.weight':
+                fan_in = shape[0]  # Paddle Linear is [in, out]
+            value = rng.normal(0, 1.0 / np.sqrt(fan_in), shape)
+        param.set_value(value.astype('float32'))

@@ -11,31 +11,13 @@ import pytest
 import torch
 from mmengine.runner import load_checkpoint
 
+from paddle_helpers import randomize_paddle_model
 from pplc_vision.converters import build_pplcnet_classifier
 from pplc_vision.deploy.engines.paddle_inference import import_paddleclas_pplcnet
 
 import paddle  # noqa: E402  (test-only dependency: bash tools/setup_env.sh --test)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.path.join(ROOT, 'tools', 'model_converters', 'paddle2pplcnet.py')
-
-
-def randomize_paddle_model(model, seed: int) -> None:
-    """Random weights and random BN statistics, so that BN conversion errors show."""
-    rng = np.random.default_rng(seed)
-    for name, param in model.state_dict().items():
-        shape = param.shape
-        if name.endswith('_variance'):
-            value = rng.uniform(0.5, 2.0, shape)
-        elif name.endswith('_mean') or name.endswith('bias'):
-            value = rng.normal(0, 0.2, shape)
-        elif name.endswith('bn.weight'):
-            value = rng.uniform(0.5, 1.5, shape)
-        else:
-            fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
-            if name == 'fc.weight':
-                fan_in = shape[0]  # Paddle Linear is [in, out]
-            value = rng.normal(0, 1.0 / np.sqrt(fan_in), shape)
-        param.set_value(value.astype('float32'))
 
 
 def convert(src: str, dst: str, *args: str) -> subprocess.CompletedProcess:

@@ -18,7 +18,9 @@ DEMO_CONFIG = 'picodet_pplcnet_1x_demo-voc.py'
 ALL_CONFIGS = PAPER_CONFIGS + CSPPAN_CONFIGS + (DEMO_CONFIG, )
 MOBILEONE_CONFIG = 'picodet_mobileone_s1_coco.py'
 # the COCO configs: each starts from ImageNet backbone weights under checkpoints/ by default
-COCO_CONFIGS = PAPER_CONFIGS + CSPPAN_CONFIGS + (MOBILEONE_CONFIG, )
+# the CSP-PAN PicoDet-LCNet-1.5x at 640 (PaddleDetection's picodet_lcnet_1_5x_640_coco.yml)
+CSPPAN_640_CONFIG = 'picodet-csppan_pplcnet_1.5x_640_coco.py'
+COCO_CONFIGS = PAPER_CONFIGS + CSPPAN_CONFIGS + (CSPPAN_640_CONFIG, MOBILEONE_CONFIG)
 LABELME_COCO = Path('/usr/share/doc/labelme-examples/examples/instance_segmentation/'
                     'data_dataset_coco')
 

@@ -58,9 +58,14 @@ def test_paper_config_follows_recipe(load_cfg, name):
     assert cfg.data_root == 'data/coco/'
 
 
+# config: its train batch per GPU (legacy_model/more_config/picodet_lcnet_1_5x_416_coco.yml: 80,
+# picodet_lcnet_1_0x_416_coco.yml: 90; PaddleDetection at 666f597fd0)
+CSPPAN_BATCH = {'picodet-csppan_pplcnet_1.5x_coco.py': 80, 'picodet-csppan_pplcnet_1x_coco.py': 90}
+
+
 @pytest.mark.parametrize('name', CSPPAN_CONFIGS)
 def test_csppan_config_follows_later_picodet(load_cfg, name):
-    """PaddleDetection's picodet_lcnet_1_5x_416_coco.yml (legacy_model/more_config)."""
+    """PaddleDetection's picodet_lcnet_{1_5x,1_0x}_416_coco.yml (legacy_model/more_config)."""
     cfg = load_cfg(name)
     assert cfg.model.neck.type == 'PicoCSPPAN' and cfg.model.neck.extra_level
     head = cfg.model.bbox_head
@@ -72,22 +77,23 @@ def test_csppan_config_follows_later_picodet(load_cfg, name):
     assigner = cfg.model.train_cfg.assigner
     assert (assigner.type, assigner.candidate_topk, assigner.center_radius,
             assigner.iou_weight) == ('PicoSimOTAAssigner', 10, 2.5, 6.0)
-    _assert_schedule(cfg, lr=0.4, weight_decay=4e-5, epochs=300, batch=80)
+    _assert_schedule(cfg, lr=0.4, weight_decay=4e-5, epochs=300, batch=CSPPAN_BATCH[name])
     resize, = cfg.model.data_preprocessor.batch_augments
     assert (resize.type, resize.random_size_range, resize.size_divisor, resize.interval) == \
         ('BatchSyncRandomResize', (352, 480), 32, 1)
     assert _resizes(cfg, 'test_dataloader') == [((416, 416), False, 'bicubic')]
 
 
-def test_csppan_1_5x_differs_from_1x_in_width_only(load_cfg):
+def test_csppan_1_5x_differs_from_1x_in_width_and_batch_only(load_cfg):
     wide, base = load_cfg(CSPPAN_CONFIGS[0]), load_cfg(CSPPAN_CONFIGS[1])
     expected = copy.deepcopy(base.model)
     expected.backbone.widen_factor = 1.5
     expected.neck.in_channels = [192, 384, 768]  # PP-LCNet-1.5x's channels at out_indices
     assert wide.model == expected
-    for key in ('train_dataloader', 'val_dataloader', 'param_scheduler', 'optim_wrapper',
-                'train_cfg', 'custom_hooks', 'auto_scale_lr'):
+    for key in ('val_dataloader', 'param_scheduler', 'optim_wrapper', 'train_cfg',
+                'custom_hooks'):
         assert wide[key] == base[key], key
+    assert wide.train_dataloader == dict(base.train_dataloader, batch_size=80)
 
 
 def test_csppan_1_5x_size_matches_paddledetection(load_cfg):

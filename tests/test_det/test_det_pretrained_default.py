@@ -34,6 +34,8 @@ COMMANDS = {
     'PPLCNet_x1_0_pretrained.pdparams DST --backbone-only',
     'picodet-csppan_pplcnet_1.5x_coco.py': 'python tools/model_converters/paddle2pplcnet.py '
     'PPLCNet_x1_5_pretrained.pdparams DST --backbone-only',
+    'picodet-csppan_pplcnet_1.5x_640_coco.py': 'python tools/model_converters/paddle2pplcnet.py '
+    'PPLCNet_x1_5_pretrained.pdparams DST --backbone-only',
     'picodet_mobileone_s1_coco.py': f'curl -L -o DST {MOBILEONE_URL}',
 }
 # one per kind of source: PP-LCNet (both families), MobileNetV3, MobileOne

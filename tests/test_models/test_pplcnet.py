@@ -10,7 +10,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 import pplc_vision  # noqa: F401  (registers the models)
 from pplc_vision.benchmark import measure_complexity
-from pplc_vision.models import PPLCNet, PPLCNetClsHead
+from pplc_vision.models import PPLCNet, PPLCNetClsHead, PPLCNetMultiLabelClsHead
 
 # Paper Table 2: scale -> (params in M, FLOPs = MACs in M) at 224x224, 1000 classes.
 TABLE2 = {
@@ -172,6 +172,10 @@ def test_relu_activation_builds():
     (dict(widen_factor=0), 'widen_factor'),
     (dict(widen_factor=-1.0), 'widen_factor'),
     (dict(widen_factor='1x'), 'widen_factor'),
+    (dict(stride_list=[2, 2, 2, 2]), 'stride_list'),
+    (dict(stride_list=[2, (2, 1, 1), 2, 2, 2]), 'stride_list'),
+    (dict(stride_list=[2, 0, 2, 2, 2]), 'stride_list'),
+    (dict(stride_list='22222'), 'stride_list'),
 ])
 def test_bad_arguments_raise(kwargs, name):
     with pytest.raises(ValueError, match=name):
@@ -244,3 +248,93 @@ def test_classifier_loss_and_predict():
     with torch.no_grad():
         preds = model(inputs, [DataSample(), DataSample()], mode='predict')
     assert preds[0].pred_score.shape == (1000, )
+
+
+# PaddleClas 2.6 ppcls/configs/PULC/textline_orientation/PPLCNet_x1_0.yaml (and
+# language_classification): Arch stride_list, at image_shape [3, 80, 160]
+TEXTLINE_STRIDES = [2, [2, 1], [2, 1], [2, 1], [2, 1]]
+
+
+def test_stride_list_halves_the_height_only():
+    """PaddleClas' meaning: the stem's stride, then the first block of blocks3..blocks6."""
+    model = PPLCNet(stride_list=TEXTLINE_STRIDES, out_indices=(0, 1, 2, 3, 4)).eval()
+    assert model.stride_list == [2, (2, 1), (2, 1), (2, 1), (2, 1)]
+    assert model.stage_strides == (2, (4, 2), (8, 2), (16, 2), (32, 2))
+    assert model.conv1.conv.stride == (2, 2) and model.blocks2[0].dw_conv.conv.stride == (1, 1)
+    for stage in ('blocks3', 'blocks4', 'blocks5', 'blocks6'):
+        blocks = getattr(model, stage)
+        assert blocks[0].dw_conv.conv.stride == (2, 1)
+        assert all(b.dw_conv.conv.stride == (1, 1) for b in blocks[1:])
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, 80, 160))
+    assert [tuple(o.shape[2:]) for o in outs] == [(40, 80), (20, 80), (10, 80), (5, 80), (3, 80)]
+    # the strides change no parameter: the state dict is the default network's
+    assert {k: v.shape for k, v in model.state_dict().items()} == \
+        {k: v.shape for k, v in PPLCNet().state_dict().items()}
+
+
+def test_default_stride_list_is_the_design():
+    default, explicit = PPLCNet(), PPLCNet(stride_list=(2, 2, 2, 2, 2))
+    assert default.stride_list == explicit.stride_list == [2, 2, 2, 2, 2]
+    assert default.stage_strides == explicit.stage_strides == STAGE_STRIDES
+    with torch.no_grad():
+        assert default.eval()(torch.randn(1, 3, 64, 64))[0].shape[2:] == (2, 2)
+
+
+def test_stride_list_with_the_backbone_contract():
+    model = PPLCNet(widen_factor=0.5, stride_list=TEXTLINE_STRIDES, out_indices=(2, 4),
+                    frozen_stages=1, norm_eval=True)
+    model.train()
+    assert model.out_channels == [16, 32, 64, 128, 256]
+    assert not any(p.requires_grad for p in model.blocks2.parameters())
+    assert all(p.requires_grad for p in model.blocks3.parameters())
+    assert not any(bn.training for bn in batch_norms(model))
+    outs = model(torch.randn(2, 3, 32, 64))
+    assert [tuple(o.shape) for o in outs] == [(2, 64, 4, 32), (2, 256, 1, 32)]  # width: stem only
+
+
+def test_multilabel_head_sigmoid_scores_and_threshold():
+    head = PPLCNetMultiLabelClsHead(num_classes=6, in_channels=64, thr=0.5).eval()
+    assert head.last_conv.out_channels == 1280 and head.last_conv.bias is None
+    feats = (torch.randn(3, 64, 2, 2), )
+    logits = head(feats)
+    samples = head.predict(feats)
+    for sample, row in zip(samples, logits):
+        torch.testing.assert_close(sample.pred_score, row.sigmoid())
+        assert sample.pred_label.tolist() == torch.where(row.sigmoid() >= 0.5)[0].tolist()
+    head.train()
+    targets = [DataSample().set_gt_label([0, 3]), DataSample().set_gt_label([5]),
+               DataSample().set_gt_label([])]
+    loss = head.loss(feats, targets)['loss']
+    onehot = torch.tensor([[1., 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 1], [0.] * 6])
+    head.eval()  # no dropout: the loss is binary cross-entropy on these logits, summed over
+    # the attributes and averaged over the images (mmpretrain's avg_factor; PaddleClas'
+    # MultiLabelLoss with size_sum, as the PULC attribute yamls set it)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        head(feats), onehot, reduction='sum') / len(targets)
+    torch.testing.assert_close(head.loss(feats, targets)['loss'], expected)
+    assert torch.isfinite(loss)
+
+
+def test_head_postprocess_option():
+    """A ThreshOutput decides pred_label; an attribute post-processing adds pulc_result."""
+    head = PPLCNetClsHead(num_classes=2, in_channels=64, use_last_conv=False,
+                          postprocess=dict(type='ThreshOutput', threshold=0.9,
+                                           label_0='nobody', label_1='someone'))
+    with torch.no_grad():
+        head.fc.weight.zero_()
+        head.fc.bias.copy_(torch.tensor([0.0, 1.0]))  # p1 = 0.73: argmax 1, below 0.9
+    sample = head.predict((torch.randn(1, 64), ))[0]
+    assert sample.pred_label.tolist() == [0]
+    assert sample.pulc_result['label_names'] == ['nobody']
+    assert sample.pulc_result['scores'][0] == pytest.approx(1 - torch.sigmoid(torch.tensor(1.)))
+    attributes = PPLCNetMultiLabelClsHead(num_classes=19, in_channels=64,
+                                          postprocess=dict(type='VehicleAttribute'))
+    result = attributes.eval().predict((torch.randn(2, 64, 1, 1), ))[1].pulc_result
+    assert set(result) == {'attributes', 'output'} and len(result['output']) == 19
+    with pytest.raises(ValueError, match='PersonAttribute reads 26 outputs, but the head has '
+                                         'num_classes=19'):
+        PPLCNetMultiLabelClsHead(num_classes=19, in_channels=64,
+                                 postprocess=dict(type='PersonAttribute'))
+    with pytest.raises(ValueError, match='postprocess must be a dict with type one of'):
+        PPLCNetClsHead(num_classes=2, in_channels=64, postprocess=dict(type='Topk'))

@@ -7,8 +7,12 @@ Usage: python tools/deployment/infer.py CONFIG MODEL.{onnx,xml} INPUT... [--engi
 INPUT: image files, folders (every file in them, recursively, must be an image or a video) and
 video files (read frame by frame with OpenCV). --out writes the results as JSON: COCO-style boxes
 ([x, y, w, h], score, category) for detection, the top-k classes for classification, and for
-segmentation a label PNG per image in <out name>_labels/ next to it. --show-dir writes drawings
-as tools/test.py --show-dir does (segmentation label PNGs go to DIR/labels/ without --out).
+segmentation a label PNG per image in <out name>_labels/ next to it. Classification results are
+also printed, one line an image; a multi-label head's classes above its threshold go under
+"positive" in --out, and a PULC config's post-processing (PaddleClas' thresholds and attribute
+grouping) gives the answer printed and its result under "postprocessed". --show-dir writes
+drawings as tools/test.py --show-dir does (segmentation label PNGs go to DIR/labels/ without
+--out).
 At the end: the median per-image latency of preprocessing, the network and postprocessing.
 """
 import argparse
@@ -28,7 +32,7 @@ from pplc_vision.deploy.drawing import DET_SCORE_THR, PredictionDrawer
 from pplc_vision.deploy.engines.base import PRECISIONS, EngineNotInstalled
 from pplc_vision.deploy.inputs import (Frame, PredictorInputError, check_inputs, count_frames,
                                        expand_inputs, iter_frames)
-from pplc_vision.deploy.predictions import Prediction, Segmentation
+from pplc_vision.deploy.predictions import Classification, Prediction, Segmentation
 from pplc_vision.deploy.predictor import Predictor
 
 
@@ -119,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
         prediction.sample = None  # drawn and recorded: free the tensors
         progress.update()
     print()
+    for prediction in predictions:
+        if isinstance(prediction, Classification):  # one line an image
+            print(prediction.summary())
     if args.out:
         out_dir = os.path.dirname(os.path.abspath(args.out))
         os.makedirs(out_dir, exist_ok=True)

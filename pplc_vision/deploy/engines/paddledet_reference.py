@@ -47,10 +47,13 @@ def import_ppdet_modeling():
 
 
 def build_paddledet_picodet_lcnet(scale: float = 1.5, num_classes: int = 80,
-                                  calibration: Optional[np.ndarray] = None):
+                                  calibration: Optional[np.ndarray] = None,
+                                  channels: int = NECK_CHANNELS):
     """PaddleDetection's legacy PicoDet on ``LCNet(scale)``, random weights; with
     ``calibration`` images (normalised, NCHW) its BN statistics are set to theirs. Returned in
-    eval mode; ``model({'image': x, 'scale_factor': s})`` gives ``{'bbox', 'bbox_num'}``."""
+    eval mode; ``model({'image': x, 'scale_factor': s})`` gives ``{'bbox', 'bbox_num'}``.
+    ``channels``: CSPPAN's ``out_channels`` and PicoFeat's width (160 in
+    picodet_lcnet_1_5x_640_coco.yml, 128 elsewhere)."""
     modeling = import_ppdet_modeling()
 
     def module(name: str):
@@ -59,17 +62,17 @@ def build_paddledet_picodet_lcnet(scale: float = 1.5, num_classes: int = 80,
     lcnet = module('backbones.lcnet')
     backbone = lcnet.LCNet(scale=scale, feature_maps=[3, 4, 5])
     neck = module('necks.csp_pan').CSPPAN(
-        in_channels=[s.channels for s in backbone.out_shape], out_channels=NECK_CHANNELS,
+        in_channels=[s.channels for s in backbone.out_shape], out_channels=channels,
         use_depthwise=True, num_csp_blocks=1, num_features=len(STRIDES),
         # a fresh list: CSPPAN appends the extra level's scale to it, and its default list is
         # shared by every instance (a second build would see 4 input levels)
         spatial_scales=[1 / s for s in STRIDES[:3]])
     feat = module('heads.pico_head').PicoFeat(
-        feat_in=NECK_CHANNELS, feat_out=NECK_CHANNELS, num_convs=NUM_TOWER_CONVS,
+        feat_in=channels, feat_out=channels, num_convs=NUM_TOWER_CONVS,
         num_fpn_stride=len(STRIDES), norm_type='bn', share_cls_reg=True)
     head = module('heads.pico_head').PicoHead(
         conv_feat=feat, num_classes=num_classes, fpn_stride=list(STRIDES),
-        feat_in_chan=NECK_CHANNELS, prior_prob=0.01, reg_max=REG_MAX, cell_offset=0.5,
+        feat_in_chan=channels, prior_prob=0.01, reg_max=REG_MAX, cell_offset=0.5,
         loss_class=module('losses.varifocal_loss').VarifocalLoss(
             use_sigmoid=True, iou_weighted=True, loss_weight=1.0),
         loss_dfl=module('losses.gfocal_loss').DistributionFocalLoss(loss_weight=0.25),

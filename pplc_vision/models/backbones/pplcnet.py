@@ -16,6 +16,9 @@ from ..layers import DepthSepConv
 from .base import StagedBackboneMixin, resolve_widen_factor
 
 BlockMask = Union[str, Sequence[Union[bool, int]]]
+Stride = Union[int, Tuple[int, int]]
+#: PaddleClas' default ``stride_list``: the stem, then the first block of blocks3..blocks6.
+DEFAULT_STRIDES: Tuple[Stride, ...] = (2, 2, 2, 2, 2)
 
 
 def parse_block_mask(mask: Optional[BlockMask], default: List[bool], name: str) -> List[bool]:
@@ -43,6 +46,34 @@ def mask_to_str(mask: Sequence[bool]) -> str:
     return ''.join('1' if m else '0' for m in mask)
 
 
+def _stride_pair(stride) -> Optional[Tuple[int, int]]:
+    """``2`` -> ``(2, 2)``, ``(2, 1)`` -> ``(2, 1)``; None when it is neither form."""
+    if isinstance(stride, int) and not isinstance(stride, bool):
+        stride = (stride, stride)
+    if (isinstance(stride, Sequence) and len(stride) == 2 and all(
+            isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in stride)):
+        return int(stride[0]), int(stride[1])
+    return None
+
+
+def parse_stride_list(strides: Optional[Sequence[Stride]]) -> List[Tuple[int, int]]:
+    """PaddleClas' ``stride_list`` as five ``(h, w)`` pairs: the stem's stride, then the first
+    stride of ``blocks3`` .. ``blocks6`` (an int is the same stride on both axes)."""
+    if strides is None:
+        strides = DEFAULT_STRIDES
+    pairs = [_stride_pair(s) for s in strides] if isinstance(strides, Sequence) else [None]
+    if len(pairs) != len(DEFAULT_STRIDES) or None in pairs:
+        raise ValueError('PPLCNet: stride_list must be 5 strides (the stem, then the first '
+                         'block of blocks3..blocks6), each a positive int or an (h, w) pair, '
+                         f'got {strides!r}')
+    return pairs
+
+
+def stride_value(pair: Tuple[int, int]) -> Stride:
+    """An ``(h, w)`` stride as PaddleClas writes it: an int when both are equal."""
+    return pair[0] if pair[0] == pair[1] else tuple(pair)
+
+
 @register_model()
 class PPLCNet(StagedBackboneMixin, BaseModule):
     """PP-LCNet backbone.
@@ -51,7 +82,8 @@ class PPLCNet(StagedBackboneMixin, BaseModule):
     (``blocks2`` .. ``blocks6``, output strides 2, 4, 8, 16, 32). Stage ``i`` of ``out_indices``
     is ``blocks{i + 2}``; its channels are ``make_divisible(c * widen_factor, 8)`` for
     ``c`` in (32, 64, 128, 256, 512). The contract (``out_indices``, ``frozen_stages``,
-    ``norm_eval``, ``out_channels``) is :class:`StagedBackboneMixin`'s.
+    ``norm_eval``, ``out_channels``) is :class:`StagedBackboneMixin`'s. ``stride_list``
+    changes where the network downsamples (PaddleClas' argument of the same name).
 
     Args:
         widen_factor: Width multiplier (the paper's 0.25x .. 2.5x; any positive value works).
@@ -64,6 +96,12 @@ class PPLCNet(StagedBackboneMixin, BaseModule):
         large_kernel_blocks: Which of the 13 blocks use ``large_kernel_size`` depthwise kernels
             instead of 3x3 (paper Table 7). ``None`` keeps the design (``'0000001111111'``).
         large_kernel_size: The large kernel size (5 in the paper).
+        stride_list: PaddleClas' ``stride_list``: the stem's stride, then the first stride of
+            ``blocks3`` .. ``blocks6``, each an int or an ``(h, w)`` pair. ``None`` keeps the
+            design (2 everywhere); PaddleClas' text-line classifiers (PULC
+            ``textline_orientation``, ``language_classification``) use
+            ``[2, [2, 1], [2, 1], [2, 1], [2, 1]]`` on 80x160 inputs. ``stage_strides`` then
+            holds each stage's output stride (an ``(h, w)`` pair where the axes differ).
         conv_cfg, norm_cfg, act_cfg: Layer configs; ``act_cfg`` is the network's activation
             (hard-swish in the paper, ``dict(type='ReLU')`` for the Table 8/9 ablations). The SE
             modules always use ReLU and hard-sigmoid.
@@ -92,6 +130,7 @@ class PPLCNet(StagedBackboneMixin, BaseModule):
                  se_blocks: Optional[BlockMask] = None,
                  large_kernel_blocks: Optional[BlockMask] = None,
                  large_kernel_size: int = 5,
+                 stride_list: Optional[Sequence[Stride]] = None,
                  conv_cfg: Optional[dict] = None,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='HSwish'),
@@ -107,20 +146,31 @@ class PPLCNet(StagedBackboneMixin, BaseModule):
         self.se_blocks = parse_block_mask(se_blocks, [b[4] for b in blocks], 'se_blocks')
         self.large_kernel_blocks = parse_block_mask(
             large_kernel_blocks, [b[0] == 5 for b in blocks], 'large_kernel_blocks')
+        strides = parse_stride_list(stride_list)
+        self.stride_list = [stride_value(s) for s in strides]
         layer_cfg = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
         self.conv1 = ConvModule(
-            3, self.scaled(self.stem_channels), 3, stride=2, padding=1, **layer_cfg)
+            3, self.scaled(self.stem_channels), 3, stride=strides[0], padding=1, **layer_cfg)
+        # the first block of blocks3..blocks6 takes stride_list[1:] (blocks2 keeps stride 1)
+        first_strides = dict(zip(self.stage_names[1:], strides[1:]))
+        out_stride, stage_out_strides = strides[0], []
         block_index = 0
         for stage in self.stage_names:
             stage_blocks = []
-            for _, in_c, out_c, stride, _ in self.arch_settings[stage]:
+            for i, (_, in_c, out_c, stride, _) in enumerate(self.arch_settings[stage]):
+                if i == 0 and stage in first_strides:
+                    stride = first_strides[stage]
                 kernel = large_kernel_size if self.large_kernel_blocks[block_index] else 3
                 stage_blocks.append(
                     DepthSepConv(self.scaled(in_c), self.scaled(out_c), kernel, stride,
                                  use_se=self.se_blocks[block_index], **layer_cfg))
                 block_index += 1
             self.add_module(stage, nn.Sequential(*stage_blocks))
+            if stage in first_strides:
+                out_stride = tuple(o * s for o, s in zip(out_stride, first_strides[stage]))
+            stage_out_strides.append(stride_value(out_stride))
+        self.stage_strides = tuple(stage_out_strides)
         self._init_stage_contract(
             out_indices, frozen_stages, norm_eval,
             [self.scaled(self.arch_settings[stage][-1][2]) for stage in self.stage_names])

@@ -1,5 +1,5 @@
 """The depthwise-separable block of PP-LCNet (a MobileNetV1 block with an optional SE)."""
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 import torch
 from mmcv.cnn import ConvModule
@@ -40,7 +40,7 @@ class DepthSepConv(BaseModule):
         in_channels: Input channels (also the depthwise conv's channels).
         out_channels: Output channels of the pointwise conv.
         kernel_size: Depthwise kernel size.
-        stride: Depthwise stride.
+        stride: Depthwise stride (an int, or an ``(h, w)`` pair).
         use_se: Whether an SE module follows the depthwise conv.
         conv_cfg, norm_cfg, act_cfg: Passed to :class:`mmcv.cnn.ConvModule`.
     """
@@ -49,7 +49,7 @@ class DepthSepConv(BaseModule):
                  in_channels: int,
                  out_channels: int,
                  kernel_size: int = 3,
-                 stride: int = 1,
+                 stride: Union[int, Tuple[int, int]] = 1,
                  use_se: bool = False,
                  conv_cfg: OptConfigType = None,
                  norm_cfg: ConfigType = dict(type='BN'),
