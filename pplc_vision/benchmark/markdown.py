@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 from ..engine.atomic_save import atomic_write_bytes
 from .machine import environment_line
+from .paddle_race import SPREAD_LIMIT
 from .roofline import ROOF_RULE, rate_text
 from .table_build import ComplexityRow
 from .timing import format_spread
@@ -94,7 +95,9 @@ def _paddle_race_header(comparison: Dict[str, Any], macs: str) -> str:
             f"calls, in brackets the p10-p90 of the round medians. Speed-ups compare each of our "
             f"engines with Paddle Inference at the same precision (fp32 with fp32, bf16 with "
             f"Paddle's oneDNN bf16, int8 with Paddle int8); none where Paddle has no figure at "
-            f"that precision (notes below). GMAC/s: {macs} MACs (mmengine's FlopAnalyzer) over "
+            f"that precision (notes below); where Paddle's round medians spread (p10-p90) by "
+            f"more than {100 * SPREAD_LIMIT:.0f}% of its median, also as a range (its p10 over our p90 to its p90 "
+            f"over our p10). GMAC/s: {macs} MACs (mmengine's FlopAnalyzer) over "
             f"the median; in brackets the fraction of the GEMM roof measured in this run at the "
             f"same threads (2 x MAC/s over the best GEMM rate; {ROOF_RULE}).")
 
@@ -114,6 +117,10 @@ def _paddle_race_rows(results: Dict[str, Any], speedups: Dict[str, Any], digits:
         else:
             cell = (f"{s['speedup']:.2f}x vs Paddle {r['precision']}"
                     f"{' (ran fp32)' if s['baseline_ran_as_fp32'] else ''}")
+            if s.get('speedup_range'):
+                low, high = s['speedup_range']
+                cell += (f"; range {low:.2f}-{high:.2f}x (Paddle's round medians spread "
+                         f"{100 * s['baseline_spread']:.0f}% of its median)")
         a, d = r['achieved'], r.get('drift_vs_pytorch_fp32', {})
         rate = rate_text(a)
         agree = d.get('top1_agreement')

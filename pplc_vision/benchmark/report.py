@@ -2,6 +2,7 @@
 import json
 from typing import Any, Dict
 
+from ..deploy.engines import EngineChoice
 from ..engine.atomic_save import atomic_write_bytes
 from .machine import cpu_line
 from .roofline import rate_text, roofline_sentence
@@ -14,6 +15,8 @@ def format_result(report: Dict[str, Any]) -> str:
              f"Machine: {cpu_line(env['cpu'])}; threads: {report['threads']}"]
     if env.get('roofline'):
         lines.append(roofline_sentence(env['roofline']))
+    if report.get('engine_choice'):
+        lines.append(EngineChoice(**report['engine_choice']).line())
     for part in report['results']:
         ms = part['latency_ms']
         line = (f"{part['part']:>10} | {part['engine']} {part['precision']} | batch "
