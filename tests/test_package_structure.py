@@ -22,7 +22,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PACKAGE = 'pplc_vision'
 # Optional dependencies imported inside functions: absent in a minimal install or slow to import.
 OPTIONAL = ('onnx', 'onnxruntime', 'openvino', 'nncf', 'paddle', 'paddleclas', 'timm', 'skimage',
-            'matplotlib', 'imgviz', 'labelme', 'onnxsim', 'safetensors', 'cityscapesscripts')
+            'matplotlib', 'imgviz', 'labelme', 'onnxsim', 'safetensors', 'cityscapesscripts',
+            'threadpoolctl')
 
 
 def module_files() -> Dict[str, str]:

@@ -13,7 +13,7 @@ from ..apis import build_model_from_config, load_config
 from ..apis.checkpoint_fit import load_checkpoint_strict
 from ..deploy.calibration import (load_images, preprocessor_mean_std, random_crops,
                                   recalibrate_batchnorm)
-from ..deploy.engines import as_tensor_module, check_engine
+from ..deploy.engines import AUTO, as_tensor_module, build_fastest_engine, check_engine
 from .dataset_inputs import config_dataset_inputs
 from .end_to_end import deployed_end_to_end_contender, pipeline_contender
 from .machine import environment
@@ -91,9 +91,12 @@ def benchmark_config(config: str,
     network, NMS or result resizing) are timed too. All parts are built first, then timed in
     ``rounds`` interleaved rounds (``warmup`` and ``iters`` spread over them); each result
     carries the spread of its round medians (``rounds_ms``) and the environment carries the
-    same run's GEMM roofline.
+    same run's GEMM roofline. ``engine='auto'`` races the engines that run ``precision`` first
+    (:func:`~pplc_vision.deploy.engines.build_fastest_engine`) and times the fastest; the
+    report's ``engine_choice`` says which and by what margin.
     """
-    check_engine(engine, precision)
+    if engine != AUTO:
+        check_engine(engine, precision)
     if drift_data not in DRIFT_DATA:
         raise ValueError(f'drift data must be one of {DRIFT_DATA}, got {drift_data!r}')
     if threads < 1 or batch < 1:
@@ -135,8 +138,13 @@ def benchmark_config(config: str,
     model.eval()
 
     env = environment(roofline_threads=threads)
+    built, choice = None, None
+    if engine == AUTO:
+        built, choice = build_fastest_engine(network, torch.from_numpy(drift_set[:batch]),
+                                             precision, threads, workdir, calibration, fuse)
+        engine = choice.engine
     contenders = [model_contender(model, drift_set, engine, precision, threads, calibration,
-                                  fuse, batch, workdir, labels)]
+                                  fuse, batch, workdir, labels, built=built)]
     contenders[0].info['drift_images_from'] = drift_from
     if task in ('det', 'seg') and end_to_end:
         raw = random_crops(images, batch, size, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), seed=2)
@@ -152,5 +160,8 @@ def benchmark_config(config: str,
     parts[0]['achieved'] = achieved(macs, parts[0]['latency_ms']['median'], precision,
                                     env['roofline'], batch)
     parts[0]['macs_per_image'] = macs
-    return dict(config=config, task=task, weights=weights, threads=threads,
-                rounds=rounds, results=parts, environment=env)
+    report = dict(config=config, task=task, weights=weights, threads=threads,
+                  rounds=rounds, results=parts, environment=env)
+    if choice is not None:
+        report['engine_choice'] = choice.as_dict()
+    return report

@@ -93,12 +93,12 @@ def library_versions(packages: Sequence[str] = VERSIONED_PACKAGES) -> Dict[str, 
 
 def environment(roofline_threads: Optional[int] = None) -> Dict[str, Any]:
     """What the result depends on besides the model: CPU, libraries, torch's thread count; with
-    ``roofline_threads`` also the machine's GEMM throughput measured now at that thread count
-    (:func:`~.roofline.measure_roofline`)."""
+    ``roofline_threads`` also the machine's GEMM roof measured now at that thread count, with
+    the CPU's theoretical peak (:func:`~.roofline.measure_roofline`)."""
     env = dict(cpu=cpu_description(), versions=library_versions(),
                torch_threads=torch.get_num_threads())
     if roofline_threads is not None:
-        env['roofline'] = measure_roofline(roofline_threads)
+        env['roofline'] = measure_roofline(roofline_threads, env['cpu'])
     return env
 
 

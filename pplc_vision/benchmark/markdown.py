@@ -4,6 +4,8 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 from ..engine.atomic_save import atomic_write_bytes
 from .machine import environment_line
+from .paddle_race import SPREAD_LIMIT
+from .roofline import ROOF_RULE, rate_text
 from .table_build import ComplexityRow
 from .timing import format_spread
 
@@ -57,15 +59,10 @@ def _achieved_lines(measured: Dict[str, Any], specs: Sequence[str]) -> List[str]
         return []
     lines = ['', 'Achieved rate at batch 1: GMAC/s (MACs / median latency), in brackets the '
              'fraction of the GEMM roof measured in this run at the same threads (2 x MAC/s over '
-             'the best GEMM FLOP/s; fp32 and int8 engines against the fp32 roof, bf16 against '
-             'the bf16 roof):', '', '| model | ' + ' | '.join(specs) + ' |',
+             f'the best GEMM rate; {ROOF_RULE}):', '', '| model | ' + ' | '.join(specs) + ' |',
              '|' + '---|' * (1 + len(specs))]
     for m in measured['rows']:
-        cells = []
-        for s in specs:
-            a = m['latency'][s]['achieved']
-            cells.append(f"{a['gmacs_per_s']:.1f} ({100 * a['fraction_of_peak']:.0f}%)"
-                         if 'fraction_of_peak' in a else f"{a['gmacs_per_s']:.1f}")
+        cells = [rate_text(m['latency'][s]['achieved']) for s in specs]
         lines.append(f"| {m['row']['name']} | " + ' | '.join(cells) + ' |')
     return lines
 
@@ -98,11 +95,11 @@ def _paddle_race_header(comparison: Dict[str, Any], macs: str) -> str:
             f"calls, in brackets the p10-p90 of the round medians. Speed-ups compare each of our "
             f"engines with Paddle Inference at the same precision (fp32 with fp32, bf16 with "
             f"Paddle's oneDNN bf16, int8 with Paddle int8); none where Paddle has no figure at "
-            f"that precision (notes below). GMAC/s: {macs} MACs (mmengine's FlopAnalyzer) over "
+            f"that precision (notes below); where Paddle's round medians spread (p10-p90) by "
+            f"more than {100 * SPREAD_LIMIT:.0f}% of its median, also as a range (its p10 over our p90 to its p90 "
+            f"over our p10). GMAC/s: {macs} MACs (mmengine's FlopAnalyzer) over "
             f"the median; in brackets the fraction of the GEMM roof measured in this run at the "
-            f"same threads (2 x MAC/s over the best GEMM FLOP/s; fp32 and int8 against the fp32 "
-            f"roof, bf16 against the bf16 roof, a Paddle bf16 that ran fp32 kernels against "
-            f"the fp32 roof).")
+            f"same threads (2 x MAC/s over the best GEMM rate; {ROOF_RULE}).")
 
 
 def _paddle_race_rows(results: Dict[str, Any], speedups: Dict[str, Any], digits: int,
@@ -120,9 +117,12 @@ def _paddle_race_rows(results: Dict[str, Any], speedups: Dict[str, Any], digits:
         else:
             cell = (f"{s['speedup']:.2f}x vs Paddle {r['precision']}"
                     f"{' (ran fp32)' if s['baseline_ran_as_fp32'] else ''}")
+            if s.get('speedup_range'):
+                low, high = s['speedup_range']
+                cell += (f"; range {low:.2f}-{high:.2f}x (Paddle's round medians spread "
+                         f"{100 * s['baseline_spread']:.0f}% of its median)")
         a, d = r['achieved'], r.get('drift_vs_pytorch_fp32', {})
-        rate = f"{a['gmacs_per_s']:.1f}" + (f" ({100 * a['fraction_of_peak']:.0f}%)"
-                                             if 'fraction_of_peak' in a else '')
+        rate = rate_text(a)
         agree = d.get('top1_agreement')
         name = 'pytorch (BN not folded)' if key.endswith(':unfused') else key.split(':')[0]
         lines.append('| ' + ' | '.join([

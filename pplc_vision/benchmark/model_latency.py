@@ -1,6 +1,6 @@
 """A model timed on one engine at one precision, with its output drift against eager fp32."""
 import dataclasses
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 import torch
@@ -20,16 +20,18 @@ def model_contender(model: torch.nn.Module,
                     batch: int = 1,
                     workdir: Optional[str] = None,
                     labels: Optional[np.ndarray] = None,
-                    key: Optional[str] = None) -> Contender:
+                    key: Optional[str] = None,
+                    built: Optional[Callable[[np.ndarray], Any]] = None) -> Contender:
     """The network of ``model`` built on one engine, ready for a :func:`~.timing.race` on a
     batch of ``batch`` of ``images`` (preprocessed real images, float32 ``(N, 3, H, W)``); its
     info carries the drift against eager PyTorch fp32 on all ``images`` and, with ``labels``
-    (classifiers), the top-1 accuracy of both."""
+    (classifiers), the top-1 accuracy of both. ``built``: the engine already built (by
+    ``--engine auto``), used instead of building one."""
     torch.set_num_threads(threads)
     network = as_tensor_module(model)
     network.eval()
-    run = build_engine(network, torch.from_numpy(images[:batch]), engine, precision, threads,
-                       workdir=workdir, calibration=calibration, fuse=fuse)
+    run = built or build_engine(network, torch.from_numpy(images[:batch]), engine, precision,
+                                threads, workdir=workdir, calibration=calibration, fuse=fuse)
     reference = run_batches(PyTorchEngine(network, 'fp32', fuse=False), images, batch)
     outputs = run_batches(run, images, batch)
     torch.set_num_threads(threads)

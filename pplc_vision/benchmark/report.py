@@ -2,9 +2,10 @@
 import json
 from typing import Any, Dict
 
+from ..deploy.engines import EngineChoice
 from ..engine.atomic_save import atomic_write_bytes
 from .machine import cpu_line
-from .roofline import roofline_sentence
+from .roofline import rate_text, roofline_sentence
 
 
 def format_result(report: Dict[str, Any]) -> str:
@@ -14,6 +15,8 @@ def format_result(report: Dict[str, Any]) -> str:
              f"Machine: {cpu_line(env['cpu'])}; threads: {report['threads']}"]
     if env.get('roofline'):
         lines.append(roofline_sentence(env['roofline']))
+    if report.get('engine_choice'):
+        lines.append(EngineChoice(**report['engine_choice']).line())
     for part in report['results']:
         ms = part['latency_ms']
         line = (f"{part['part']:>10} | {part['engine']} {part['precision']} | batch "
@@ -26,9 +29,9 @@ def format_result(report: Dict[str, Any]) -> str:
                      f"p90 {spread['p90']:.3f}")
         rate = part.get('achieved')
         if rate:
-            line += f" | {rate['gmacs_per_s']:.1f} GMAC/s"
-            if 'fraction_of_peak' in rate:
-                line += f" ({100 * rate['fraction_of_peak']:.1f}% of the {rate['peak']} GEMM roof)"
+            line += f" | {rate_text(rate, 1)} GMAC/s" + (
+                f" of the {rate['peak']} GEMM roof" if 'peak' in rate and not rate['above_roof']
+                else '')
         drift = part.get('drift_vs_pytorch_fp32')
         if drift:
             line += f" | rel. error vs fp32 {drift['relative_error']:.2e}"

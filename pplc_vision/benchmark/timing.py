@@ -4,7 +4,9 @@ Timing is per forward call, after an untimed warm-up; every engine figure carrie
 precision (:func:`~.model_latency.model_contender` refuses an engine without one). Figures
 that are compared with each other are timed by :func:`race`: several interleaved rounds, the
 contenders alternating within each round, so that a slow stretch of the machine hits all of
-them; the spread across rounds comes with every median (:func:`race_result`).
+them; the spread across rounds comes with every median (:func:`race_result`). The race lives
+with the engines (:mod:`pplc_vision.deploy.engines.interleaved`), which also use it to pick the
+fastest engine at load (``--engine auto``), and is re-exported here.
 """
 import dataclasses
 import time
@@ -12,6 +14,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 from tqdm import tqdm
+
+from ..deploy.engines.interleaved import Contender, race
+
+__all__ = ['LatencyStats', 'time_calls', 'Contender', 'race', 'per_round', 'round_spread',
+           'race_result', 'format_spread']
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,46 +67,6 @@ def time_calls(fn: Callable[[], Any], warmup: int = 50, iters: int = 300,
             times.append(time.perf_counter() - start)
             bar.update()
     return LatencyStats.from_times(times)
-
-
-@dataclasses.dataclass
-class Contender:
-    """One timed candidate of a :func:`race`: ``run(i)`` makes one call on input ``i``."""
-    key: str
-    run: Callable[[int], Any]
-    info: Dict[str, Any]
-    times: List[float] = dataclasses.field(default_factory=list)
-    round_medians: List[float] = dataclasses.field(default_factory=list)
-
-
-def race(contenders: Sequence[Contender], inputs: int = 1, rounds: int = 5, warmup: int = 10,
-         iters: int = 20, settle_s: float = 0.0, progress: Optional[bool] = None) -> None:
-    """Interleaved rounds: in each, every contender (the order rotated by one per round) waits
-    ``settle_s``, makes ``warmup`` untimed calls, then ``iters`` timed calls on each of the
-    ``inputs`` inputs; the times and each round's median are appended to the contender."""
-    if rounds < 1 or iters < 1 or warmup < 0 or inputs < 1:
-        raise ValueError(f'race: need rounds >= 1, iters >= 1, warmup >= 0 and inputs >= 1, '
-                         f'got {rounds}, {iters}, {warmup}, {inputs}')
-    n = len(contenders)
-    total = rounds * n * (warmup + inputs * iters)
-    if progress is None:
-        progress = total > 200
-    with tqdm(total=total, desc='race', disable=not progress, leave=False, unit='call') as bar:
-        for r in range(rounds):
-            for c in list(contenders[r % n:]) + list(contenders[:r % n]):
-                if settle_s:
-                    time.sleep(settle_s)
-                for i in range(warmup):
-                    c.run(i % inputs)
-                times = []
-                for i in range(inputs):
-                    for _ in range(iters):
-                        start = time.perf_counter()
-                        c.run(i)
-                        times.append(time.perf_counter() - start)
-                c.times += times
-                c.round_medians.append(float(np.median(times)) * 1e3)
-                bar.update(warmup + inputs * iters)
 
 
 def per_round(count: int, rounds: int, least: int) -> int:

@@ -11,7 +11,10 @@ One recipe, two outputs chosen by the file name:
   agrees on 99.45% (the CI test network). Its cost: onnxruntime cannot fuse NNCF's placement
   (quantisers around convolution + hard-swish) into int8 convolutions, so this file runs slower
   than onnxruntime fp32 (PP-LCNet-1x: 5.4 ms against 1.4 ms, and 1.9 ms for quantize_static's);
-  int8 speed on CPUs comes from the OpenVINO IR.
+  int8 speed on CPUs comes from the OpenVINO IR. No recipe tried made onnxruntime int8 faster
+  than its fp32 (issue 33, ``tools/analysis_tools/onnxruntime_int8.py``), so the tools do not
+  offer it (``engines.base.NOT_OFFERED``); the file is still written for that benchmark and for
+  users who run it in ``OnnxRuntimeEngine`` themselves.
 
 The settings, measured on PP-LCNet trained on real images (``docs/benchmarks.md``):
 

@@ -29,9 +29,9 @@ EXPECTED = {
 
 
 def expected_roof(precision: str, ran_as_fp32: bool) -> str:
-    """The rule the tools state: a bf16 result that really ran bf16 against the bf16 roof;
-    fp32, int8 and a bf16 that ran fp32 kernels against the fp32 roof."""
-    return 'bf16' if precision == 'bf16' and not ran_as_fp32 else 'fp32'
+    """The rule the tools state: each precision against its own roof, except a bf16 that ran
+    fp32 kernels, which goes against the fp32 roof."""
+    return 'fp32' if ran_as_fp32 else precision
 
 
 def test_every_class_has_an_expectation():
@@ -46,6 +46,9 @@ def test_machine_description_and_roof(fake_cpu):
     assert cpu['model'] == fake_cpu.model
     assert cpu['flags'] == [f for f in machine._CPU_FLAGS if f in fake_cpu.flags]
     assert {k: g['best'] for k, g in gemm.items()} == fake_cpu.gemm_gflops
+    for precision, rates in fake_cpu.gemm_backends.items():  # the fastest backend is the roof
+        assert gemm[precision]['backend'] == max(rates, key=rates.get)
+        assert gemm[precision]['backends'] == rates
     line = machine.environment_line(env, 2)
     assert f"ISA: {', '.join(cpu['flags'])} (class {fake_cpu.cpu_class})" in line
     assert f"fp32 GEMM {fake_cpu.gemm_gflops['fp32']:.0f} GFLOP/s" in line
@@ -58,6 +61,7 @@ def test_machine_description_and_roof(fake_cpu):
                                      ran_as_fp32=ran_as_fp32)
             assert rate['peak'] == roof, (precision, ran_as_fp32)
             assert rate['fraction_of_peak'] == pytest.approx(400.0 / gemm[roof]['best'])
+            assert rate['above_roof'] == (400.0 > gemm[roof]['best'])
 
 
 def test_openvino_bf16_only_where_the_cpu_has_it(fake_cpu):

@@ -77,8 +77,9 @@ def cpu_has_vnni() -> bool:
 @pytest.mark.skipif(not cpu_has_vnni(), reason='this CPU has no VNNI/AMX int8 instructions: '
                     'onnxruntime and OpenVINO run other int8 kernels there (failed these bounds '
                     'on a 2-core AMD EPYC without AVX-512, 2026-12-02; open problem)')
-@pytest.mark.parametrize('engine,int8_file', [('onnxruntime', 'model_int8.onnx'),
-                                              ('openvino', 'model_int8.xml')])
+# onnxruntime int8 is not offered (slower than its fp32, issue 33): its agreement is measured
+# in test_onnxruntime_int8.py on the same network
+@pytest.mark.parametrize('engine,int8_file', [('openvino', 'model_int8.xml')])
 def test_int8_keeps_top1_on_real_images(fashion_mnist_classifier, engine, int8_file, tmp_path):
     """int8 against fp32 on Fashion-MNIST's 10,000 test images: the issue's 99% top-1 agreement.
 

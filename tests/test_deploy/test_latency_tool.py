@@ -245,7 +245,9 @@ def test_machine_description_and_roofline():
     assert roofline.achieved(1e9, 10.0, 'fp32', env['roofline'])['gmacs_per_s'] == \
         pytest.approx(100.0)
     assert roofline.achieved(1e9, 10.0, 'int8', env['roofline'], batch=2)[
-        'fraction_of_peak'] == pytest.approx(400.0 / gemm['fp32']['best'])
+        'fraction_of_peak'] == pytest.approx(400.0 / gemm['int8']['best'])
+    assert gemm['int8']['backend'] == 'onnxruntime'  # MatMulInteger, the only int8 GEMM
+    assert set(gemm['fp32']['backends']) == {'torch', 'numpy', 'onnxruntime', 'openvino'}
 
 
 def test_a_figure_without_precision_is_refused(monkeypatch):

@@ -358,3 +358,26 @@ def test_tables_3_to_5_end_to_end(tmp_path):
                                                                  median[pair[1]])
         assert f'<!-- BEGIN {key} -->' in doc.read_text()
     assert '| PicoDet PP-LCNet-1x / PicoDet MobileNetV3-large-0.75x | 0.71 |' in result.stdout
+
+
+def test_a_spread_out_baseline_gives_the_speedup_as_a_range():
+    """Paddle's round medians p10-p90 beyond 20% of its median: the ratio comes with its range,
+    the baseline's p10 over our p90 to its p90 over our p10 (issue 33)."""
+    paddle, ours = _raced('fp32', 4.0), _raced('fp32', 2.0)
+    paddle['rounds_ms'].update(p10=3.0, p90=5.0)  # spread 50% of the median
+    ours['rounds_ms'].update(p10=1.9, p90=2.5)
+    s = same_precision_speedups({'paddle_inference:fp32': paddle, 'openvino:fp32': ours},
+                                {})['openvino:fp32']
+    assert s['speedup'] == pytest.approx(2.0)
+    assert s['speedup_range'] == pytest.approx([3.0 / 2.5, 5.0 / 1.9])
+    assert s['baseline_spread'] == pytest.approx(0.5)
+    text = render_paddle(dict(
+        scale=1.0, threads=2, rounds=2, warmup=0, iters=2, settle_s=0.0, macs=1e6,
+        results={'paddle_inference:fp32': paddle, 'openvino:fp32': ours}, skipped={},
+        speedup_vs_paddle={'openvino:fp32': s}, fused_over_unfused_speedup=1.0,
+        environment=environment(), command='(test)'))
+    assert "2.00x vs Paddle fp32; range 1.20-2.63x (Paddle's round medians spread 50% of its " \
+        "median)" in text
+    paddle['rounds_ms'].update(p10=3.6, p90=4.4)  # 20%: one ratio carries
+    assert 'speedup_range' not in same_precision_speedups(
+        {'paddle_inference:fp32': paddle, 'openvino:fp32': ours}, {})['openvino:fp32']

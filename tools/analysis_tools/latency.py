@@ -2,7 +2,7 @@
 
 Usage:
     python tools/analysis_tools/latency.py CONFIG [--checkpoint CKPT] [--shape H W] [--threads N]
-        [--engine pytorch|onnxruntime|openvino] [--precision fp32|bf16|int8] [--batch 1]
+        [--engine pytorch|onnxruntime|openvino|auto] [--precision fp32|bf16|int8] [--batch 1]
         [--warmup 50] [--iters 300] [--rounds 5] [--json OUT] [--drift-data photos|config]
 
 Prints median, p90, p99, min and max latency and the spread across interleaved rounds, with the
@@ -10,6 +10,8 @@ precision, the thread count, the machine (CPU, cores, clock, ISA flags, and the 
 roofline measured in the same run: the network's achieved GMAC/s and fraction of it) and the
 output drift against eager PyTorch fp32 on real images; --json writes all of it (library
 versions included). Detection and segmentation configs are also timed end to end.
+``--engine auto`` races the engines that run the precision here for a second or two first and
+times the fastest; the choice and its margin over the runner-up are printed.
 """
 import argparse
 import sys
@@ -17,7 +19,7 @@ import sys
 from pplc_vision.apis import ONE_LINE_ERRORS, ToolError
 from pplc_vision.benchmark.config_latency import DRIFT_DATA, benchmark_config
 from pplc_vision.benchmark.report import format_result, write_json
-from pplc_vision.deploy.engines import ENGINES, PRECISIONS
+from pplc_vision.deploy.engines import AUTO, ENGINES, PRECISIONS
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -28,7 +30,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'), default=(224, 224),
                         help='input height and width (default 224 224)')
     parser.add_argument('--threads', type=int, default=2, help='CPU threads (default 2)')
-    parser.add_argument('--engine', choices=ENGINES, default='pytorch')
+    parser.add_argument('--engine', choices=ENGINES + (AUTO, ), default='pytorch',
+                        help='auto: race the engines that run --precision here briefly and '
+                        'time the fastest (default pytorch)')
     parser.add_argument('--precision', choices=PRECISIONS, default='fp32')
     parser.add_argument('--batch', type=int, default=1)
     parser.add_argument('--warmup', type=int, default=50, help='untimed runs first (default 50)')

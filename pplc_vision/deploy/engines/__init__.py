@@ -5,10 +5,14 @@
 - :mod:`.onnxruntime` and :mod:`.openvino`: the exported ONNX file (int8: NNCF's files);
 - :mod:`.paddle_inference`: Paddle Inference with oneDNN over the authors' PP-LCNet, the
   reference of the paper comparison;
-- :mod:`.factory`: :func:`build_engine`, from a PyTorch module to any engine and precision.
+- :mod:`.factory`: :func:`build_engine`, from a PyTorch module to any engine and precision;
+- :mod:`.interleaved`: the interleaved race that times engines against each other;
+- :mod:`.auto`: ``--engine auto``, the engines raced briefly at load and the fastest used.
 """
-from .base import (ENGINES, PRECISIONS, SUPPORTED, EngineNotInstalled, InferenceEngine,
-                   TensorForward, as_tensor_module, check_engine)
+from .base import (ENGINES, NOT_OFFERED, PRECISIONS, SUPPORTED, EngineNotInstalled,
+                   InferenceEngine, TensorForward, as_tensor_module, check_engine,
+                   offered_engines)
+from .auto import AUTO, EngineChoice, build_fastest_engine, pick_fastest
 from .factory import build_engine
 from .onnxruntime import OnnxRuntimeEngine
 from .openvino import OpenVINOEngine
@@ -20,5 +24,6 @@ __all__ = [
     'ENGINES', 'PRECISIONS', 'SUPPORTED', 'EngineNotInstalled', 'InferenceEngine',
     'TensorForward', 'as_tensor_module', 'check_engine', 'build_engine', 'OnnxRuntimeEngine',
     'OpenVINOEngine', 'PaddleInferenceEngine', 'PyTorchEngine', 'build_paddle_pplcnet',
-    'import_paddleclas_pplcnet'
+    'import_paddleclas_pplcnet', 'AUTO', 'EngineChoice', 'build_fastest_engine', 'pick_fastest',
+    'NOT_OFFERED', 'offered_engines'
 ]

@@ -6,7 +6,7 @@ returns a tuple of numpy arrays, and states its precision (``fp32``, ``bf16`` or
 import importlib
 import inspect
 from types import ModuleType
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -20,6 +20,14 @@ SUPPORTED = {
     'onnxruntime': ('fp32', 'int8'),
     'openvino': ('fp32', 'bf16', 'int8'),
     'paddle': ('fp32', 'bf16'),
+}
+# (engine, precision) -> why the tools do not offer it, though the engine runs it (a file the
+# user brings still loads in the engine's class). Measured (issue 33, tools/analysis_tools/
+# onnxruntime_int8.py): no quantisation of PP-LCNet makes onnxruntime int8 faster than its fp32.
+NOT_OFFERED = {
+    ('onnxruntime', 'int8'): 'onnxruntime int8 is slower than onnxruntime fp32 on PP-LCNet '
+    '(0.3-0.8x, measured with NNCF and onnxruntime quantisers, QDQ and QOperator: onnxruntime '
+    'does not fuse int8 convolutions with hard-swish); use openvino int8 or onnxruntime fp32',
 }
 _PIP = {'onnxruntime': 'onnxruntime', 'openvino': 'openvino',
         'paddle': 'paddlepaddle==3.3.1 (and paddleclas==2.6.0 --no-deps)'}
@@ -39,16 +47,26 @@ def import_engine_module(engine: str, module: str) -> ModuleType:
                                  f'pip install {_PIP.get(engine, module)}') from None
 
 
-def check_engine(engine: str, precision: str) -> None:
-    """Raise a one-line error for an unknown engine, an unknown or unsupported precision."""
+def offered_engines(precision: str) -> List[str]:
+    """The engines (:data:`ENGINES`) that run ``precision`` and the tools offer for it
+    (:data:`NOT_OFFERED`)."""
+    return [e for e in ENGINES if precision in SUPPORTED[e] and (e, precision) not in NOT_OFFERED]
+
+
+def check_engine(engine: str, precision: str, offered_only: bool = True) -> None:
+    """Raise a one-line error for an unknown engine, an unknown or unsupported precision, and
+    (``offered_only``) for a combination the tools do not offer (:data:`NOT_OFFERED`)."""
     if engine not in SUPPORTED:
         raise ValueError(f'unknown engine {engine!r}: expected one of {ENGINES}')
     if precision not in PRECISIONS:
         raise ValueError(f'unknown precision {precision!r}: expected one of {PRECISIONS}')
     if precision not in SUPPORTED[engine]:
-        others = [e for e in ENGINES if precision in SUPPORTED[e]]
+        others = offered_engines(precision)
         raise ValueError(f'engine {engine!r} does not run {precision}: it runs '
                          f'{SUPPORTED[engine]}; for {precision} use {others}')
+    if offered_only and (engine, precision) in NOT_OFFERED:
+        raise ValueError(f'engine {engine!r} {precision} is not offered: '
+                         f'{NOT_OFFERED[engine, precision]}')
 
 
 def flatten_outputs(out: Any) -> Iterator[torch.Tensor]:
@@ -95,7 +113,7 @@ class InferenceEngine:
     name = ''
 
     def __init__(self, precision: str, threads: Optional[int]) -> None:
-        check_engine(self.name, precision)
+        check_engine(self.name, precision, offered_only=False)  # runs the file it is given
         self.precision = precision
         self.threads = threads
 
