@@ -1,6 +1,7 @@
 """Training-time components (mmengine's side, as ``mmdet.engine``): crash-safe checkpoints
 (``atomic_save``: the one atomic file write of the package), PicoDet's EMA, BatchNorm synchronised
-across CPU processes. Inference engines (onnxruntime, OpenVINO, ...) are
+across CPU processes, PaddleDetection's warm-up + cosine schedule, weight decay chosen by regular
+expressions on parameter names. Inference engines (onnxruntime, OpenVINO, ...) are
 :mod:`pplc_vision.deploy.engines`.
 
 Importing this package registers hooks and models; it changes nothing in mmengine itself.
@@ -8,9 +9,12 @@ Importing this package registers hooks and models; it changes nothing in mmengin
 from .atomic_save import atomic_write, atomic_write_bytes
 from .checkpoint_hook import AtomicCheckpointHook, CheckpointSaveError
 from .cpu_sync_bn import CPUSyncBatchNorm, convert_to_cpu_sync_bn
-from .ema import PeriodicResetEMAHook, ThresholdEMA
+from .ema import PaddleModelEMA, PeriodicResetEMAHook, ThresholdEMA
+from .paddle_lr import PaddleWarmupCosineLR
+from .regex_optim_constructor import RegexOptimWrapperConstructor
 
 __all__ = [
-    'AtomicCheckpointHook', 'CheckpointSaveError', 'CPUSyncBatchNorm', 'PeriodicResetEMAHook',
+    'AtomicCheckpointHook', 'CheckpointSaveError', 'CPUSyncBatchNorm', 'PaddleModelEMA',
+    'PaddleWarmupCosineLR', 'PeriodicResetEMAHook', 'RegexOptimWrapperConstructor',
     'ThresholdEMA', 'atomic_write', 'atomic_write_bytes', 'convert_to_cpu_sync_bn'
 ]
