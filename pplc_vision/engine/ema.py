@@ -4,6 +4,8 @@
 ``PeriodicResetEMAHook`` is mmengine's :class:`EMAHook` that restarts the average from the
 current weights every ``reset_interval`` epochs (after that epoch's validation and checkpoint),
 because mmengine's and mmdet's EMA never restart.
+``PaddleModelEMA`` is ppdet's ``ModelEMA`` exactly as it evaluates: the average starts from
+zeros and is read through ppdet's bias correction (``apply()``).
 """
 from typing import Optional
 
@@ -72,3 +74,28 @@ class PeriodicResetEMAHook(EMAHook):
         if self.reset_interval and epoch > 0 and epoch % self.reset_interval == 0:
             self.ema_model.steps.zero_()
             runner.logger.info(f'PeriodicResetEMAHook: EMA restarted at epoch {epoch}')
+
+
+@MODELS.register_module()
+class PaddleModelEMA(ThresholdEMA):
+    """ppdet's ``ModelEMA(decay, ema_decay_type='threshold')`` (``ppdet/optimizer/ema.py`` at
+    PaddleDetection 666f597fd0) as its trainer evaluates and saves it.
+
+    ppdet keeps ``v_{n+1} = d_n v_n + (1 - d_n) w`` from ``v_0 = 0`` with
+    ``d_n = min(decay, (1 + n) / (10 + n))`` and reads the weights as ``apply()`` returns them,
+    ``v_n / (1 - d_{n-1} ** n)``: divided by the last decay to the power of the update count,
+    not by the product of the decays (an approximate bias correction, about 1 + 1e-4 in the
+    first ~45k updates). This model holds exactly those read weights (so validation and the
+    saved EMA weights are ppdet's ``apply()``), updated with the same recurrence; the first
+    update copies the weights, which is what ``apply()`` gives after one update. BN statistics
+    are averaged as well (``update_buffers=True``: ppdet averages the whole state dict).
+    """
+
+    def avg_func(self, averaged_param: torch.Tensor, source_param: torch.Tensor,
+                 steps: int) -> None:
+        steps = int(steps)
+        decay = self.decay_at(steps)
+        before = 1.0 - self.decay_at(steps - 1) ** steps
+        after = 1.0 - decay ** (steps + 1)
+        averaged_param.mul_(decay * before / after).add_(source_param,
+                                                         alpha=(1.0 - decay) / after)

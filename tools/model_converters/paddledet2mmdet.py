@@ -1,7 +1,9 @@
 """Convert a PaddleDetection PicoDet checkpoint (.pdparams, LCNet backbone) to an mmdet checkpoint
 for CONFIG.
 
-Families: the CSP-PAN PicoDet (PaddleDetection configs/picodet/legacy_model, e.g.
+Families: PicoDet v2 (PaddleDetection configs/picodet/picodet_{xs,s,m,l}_*_coco_lcnet.yml and
+the pedestrian detectors, LCPAN + PicoHeadV2) for configs/det/picodet-v2_*.py (size and class
+count checked), the CSP-PAN PicoDet (PaddleDetection configs/picodet/legacy_model, e.g.
 picodet_lcnet_1_5x_416_coco) for configs/det/picodet-csppan_pplcnet_*_coco.py, and the first
 PicoDet (2021.09, PAN + GFL) for configs/det/picodet_pplcnet_*_coco.py. The CSP-PAN family also
 holds PP-ShiTu's mainbody detector (picodet_lcnet_x2_5_640_mainbody.pdparams:

@@ -1,5 +1,7 @@
-"""The authors' CSP-PAN PicoDet: PaddleDetection's ``picodet_lcnet_1_5x_416_coco`` (and its other
-LCNet widths), built from the installed paddledet wheel as a test and benchmark reference.
+"""The authors' PicoDet on LCNet, built from the installed paddledet wheel as a test and benchmark
+reference: the CSP-PAN PicoDet (``picodet_lcnet_1_5x_416_coco`` and its other LCNet widths,
+:func:`build_paddledet_picodet_lcnet`) and PicoDet v2 (``picodet_{xs,s,m,l}_*_coco_lcnet``,
+:func:`build_paddledet_picodet_v2`).
 
 The layers and settings are those of PaddleDetection's ``configs/picodet/legacy_model``
 (``_base_/picodet_esnet.yml`` with ``more_config/picodet_lcnet_1_5x_416_coco.yml``): ``LCNet``
@@ -9,6 +11,11 @@ and ``MultiClassNMS`` (1000 per class above 0.025, IoU 0.6, 100 kept). Its evalu
 resizes to 416 x 416 with bicubic interpolation, not keeping the ratio, and normalises RGB
 0..1 images with ImageNet's mean and std. paddlepaddle and paddledet are optional: they are
 imported here only, with a one-line error naming the pip packages.
+
+PicoDet v2 follows ``configs/picodet/_base_/picodet_v2.yml`` at PaddleDetection 666f597fd0 with
+the sizes of its ``picodet_{xs,s,m,l}_*_coco_lcnet.yml`` (:data:`PICODET_V2_ARCHS`): ``LCNet``,
+``LCPAN`` (4 levels), ``PicoHeadV2`` with ``PicoFeat(use_se=True)``, its assigners and losses
+(which it needs even for inference) and the same ``MultiClassNMS`` and evaluation reader.
 
 Deployed as PaddleDetection's ``tools/export_model.py`` deploys it (that config has no
 ``export`` section: post-processing and NMS in the graph): :func:`export_input_spec` and
@@ -20,6 +27,7 @@ from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...models.dense_heads import PICODET_V2_ARCHS
 from .base import EngineNotInstalled, import_engine_module
 from .paddle_inference import set_paddle_bn_statistics
 
@@ -87,15 +95,60 @@ def build_paddledet_picodet_lcnet(scale: float = 1.5, num_classes: int = 80,
     return model
 
 
-def redraw_class_predictors(model, busy: int = 6, seed: int = 1) -> None:
+def build_paddledet_picodet_v2(size: str = 'S', num_classes: int = 80,
+                               calibration: Optional[np.ndarray] = None,
+                               eval_size: Optional[Sequence[int]] = None, atss_topk: int = 9,
+                               static_assigner_epoch: int = 100):
+    """PaddleDetection's PicoDet v2 of ``size`` (XS, S, M, L), random weights; with
+    ``calibration`` images (normalised, NCHW) its BN statistics are set to theirs;
+    ``eval_size`` fixes the head's priors for export, as the reader's ``eval_size`` does
+    upstream. Returned in eval mode."""
+    import_ppdet_modeling()
+
+    def module(name: str):
+        return importlib.import_module(f'ppdet.modeling.{name}')
+
+    width, channels, num_convs = PICODET_V2_ARCHS[size.upper()]
+    backbone = module('backbones.lcnet').LCNet(scale=width, feature_maps=[3, 4, 5])
+    neck = module('necks.lc_pan').LCPAN(
+        in_channels=[s.channels for s in backbone.out_shape], out_channels=channels,
+        use_depthwise=True, num_features=len(STRIDES),
+        spatial_scales=[1 / s for s in STRIDES[:3]])  # a fresh list: see the CSP-PAN builder
+    heads = module('heads.pico_head')
+    feat = heads.PicoFeat(feat_in=channels, feat_out=channels, num_convs=num_convs,
+                          num_fpn_stride=len(STRIDES), norm_type='bn', share_cls_reg=True,
+                          use_se=True)
+    assigners = module('assigners')
+    head = heads.PicoHeadV2(
+        conv_feat=feat, num_classes=num_classes, fpn_stride=list(STRIDES), prior_prob=0.01,
+        reg_max=REG_MAX, cell_offset=0.5, grid_cell_scale=5.0,
+        static_assigner_epoch=static_assigner_epoch, use_align_head=True,
+        static_assigner=assigners.ATSSAssigner(topk=atss_topk, num_classes=num_classes,
+                                               force_gt_matching=False),
+        assigner=assigners.TaskAlignedAssigner(topk=13, alpha=1.0, beta=6.0),
+        loss_class=module('losses.varifocal_loss').VarifocalLoss(
+            use_sigmoid=False, iou_weighted=True, loss_weight=1.0),
+        loss_dfl=module('losses.gfocal_loss').DistributionFocalLoss(loss_weight=0.5),
+        loss_bbox=module('losses.iou_loss').GIoULoss(loss_weight=2.5),
+        nms=module('layers').MultiClassNMS(**NMS), feat_in_chan=channels,
+        eval_size=list(eval_size) if eval_size is not None else None)
+    model = module('architectures.picodet').PicoDet(backbone, neck, head)
+    if calibration is not None:
+        set_paddle_bn_statistics(FeaturesOnly(model), calibration)
+    model.eval()
+    return model
+
+
+def redraw_class_predictors(model, busy: int = 6, seed: int = 1, busy_bias: float = -2.5,
+                            other_bias: float = -4.0) -> None:
     """Give random weights something to detect: per level, class-predictor weights drawn from
-    N(0, 0.05) and biases -2.5 for the first ``busy`` classes (more candidates than
-    ``nms_top_k``, so the per-class top-k matters), -4 for the others (a few)."""
+    N(0, 0.05) and biases ``busy_bias`` for the first ``busy`` classes (more candidates than
+    ``nms_top_k``, so the per-class top-k matters), ``other_bias`` for the others (a few)."""
     rng = np.random.default_rng(seed)
     for level in range(len(STRIDES)):
         predictor = getattr(model.head, f'head_cls{level}')
-        bias = np.full(predictor.bias.shape, -4.0, np.float32)
-        bias[:busy] = -2.5
+        bias = np.full(predictor.bias.shape, other_bias, np.float32)
+        bias[:busy] = busy_bias
         predictor.weight.set_value(rng.normal(0, 0.05, predictor.weight.shape).astype('float32'))
         predictor.bias.set_value(bias)
 
@@ -114,12 +167,18 @@ class FeaturesOnly:
 
 
 def head_outputs(model, image: np.ndarray) -> Tuple[list, list]:
-    """Per level the raw class logits ``(N, C, H, W)`` and box-distribution logits
-    ``(N, 4 * (reg_max + 1), H, W)`` of ``model`` for a normalised NCHW ``image``, as numpy."""
+    """Per level the class scores ``(N, C, H, W)`` and box-distribution logits
+    ``(N, 4 * (reg_max + 1), H, W)`` of ``model`` for a normalised NCHW ``image``, as numpy:
+    logits of ``PicoHead``, probabilities of ``PicoHeadV2`` (from its own ``forward_eval``
+    without post-processing, which takes one image)."""
     paddle = import_engine_module('paddle', 'paddle')
     with paddle.no_grad():
         feats = model.neck(model.backbone({'image': paddle.to_tensor(image)}))
         head = model.head
+        if hasattr(head, 'cls_align'):  # PicoHeadV2: (1, H * W, C) and (1, H * W, 4 (R + 1))
+            scores, regs = head.forward_eval(feats, export_post_process=False)
+            return tuple([x.numpy().transpose(0, 2, 1).reshape(1, -1, *f.shape[2:])
+                          for x, f in zip(out, feats)] for out in (scores, regs))
         cls_scores, box_logits = [], []
         for level, feat in enumerate(feats):
             cls_feat, _ = head.conv_feat(feat, level)

@@ -2,6 +2,7 @@
 wrapper share."""
 from .gfl_decode import decode_gfl_priors
 from .pico_gfl_head import PicoGFLHead
+from .pico_head_v2 import PICODET_V2_ARCHS, PicoHeadV2
 from .pico_vfl_head import PicoVFLHead
 
-__all__ = ['PicoGFLHead', 'PicoVFLHead', 'decode_gfl_priors']
+__all__ = ['PICODET_V2_ARCHS', 'PicoGFLHead', 'PicoHeadV2', 'PicoVFLHead', 'decode_gfl_priors']

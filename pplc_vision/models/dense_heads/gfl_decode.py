@@ -13,11 +13,13 @@ from mmdet.models.dense_heads import GFLHead
 
 def decode_gfl_priors(head: GFLHead, cls_scores: Sequence[torch.Tensor],
                       bbox_preds: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Sigmoid scores ``(N, A, C)`` and boxes ``(N, A, 4)`` of all ``A`` priors.
+    """Scores ``(N, A, C)`` and boxes ``(N, A, 4)`` of all ``A`` priors.
 
     Args:
-        head: A ``GFLHead`` (or subclass) with one prior per location.
-        cls_scores: Per level ``(N, C, H, W)`` class/quality logits, as ``head`` returns them.
+        head: A ``GFLHead`` (or subclass) with one prior per location. Its ``cls_scores`` are
+            logits (the scores are their sigmoid), or probabilities already when the head says
+            so with ``scores_are_probabilities = True`` (PicoDet v2).
+        cls_scores: Per level ``(N, C, H, W)`` class/quality scores, as ``head`` returns them.
         bbox_preds: Per level ``(N, 4 * (reg_max + 1), H, W)`` box distribution logits.
 
     Returns:
@@ -27,12 +29,13 @@ def decode_gfl_priors(head: GFLHead, cls_scores: Sequence[torch.Tensor],
     priors = head.prior_generator.grid_priors(
         [c.shape[-2:] for c in cls_scores], dtype=cls_scores[0].dtype,
         device=cls_scores[0].device)
+    activate = not getattr(head, 'scores_are_probabilities', False)
     scores, boxes = [], []
     for cls_score, bbox_pred, level_priors, stride in zip(
             cls_scores, bbox_preds, priors, head.prior_generator.strides):
         n = cls_score.shape[0]
-        scores.append(cls_score.permute(0, 2, 3, 1).reshape(n, -1, head.cls_out_channels)
-                      .sigmoid())
+        score = cls_score.permute(0, 2, 3, 1).reshape(n, -1, head.cls_out_channels)
+        scores.append(score.sigmoid() if activate else score)
         dist = head.integral(bbox_pred.permute(0, 2, 3, 1)).reshape(n, -1, 4) * stride[0]
         centres = head.anchor_center(level_priors).unsqueeze(0).expand(n, -1, -1)
         boxes.append(head.bbox_coder.decode(centres, dist))

@@ -44,6 +44,8 @@ class PicoGFLHead(GFLHead):
             cfg, init_cfg).
     """
 
+    scores_are_probabilities = False
+
     def __init__(self,
                  num_classes: int,
                  in_channels: int,
@@ -134,6 +136,8 @@ class PicoGFLHead(GFLHead):
         """
         cfg = self.test_cfg if cfg is None else cfg
         if not cfg.get('nms_pre_per_class', False):
+            if self.scores_are_probabilities:  # mmdet's applies the sigmoid
+                cls_score_list = [torch.logit(s) for s in cls_score_list]
             return super()._predict_by_feat_single(
                 cls_score_list, bbox_pred_list, score_factor_list, mlvl_priors, img_meta, cfg,
                 rescale=rescale, with_nms=with_nms)

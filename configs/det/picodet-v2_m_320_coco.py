@@ -1,0 +1,32 @@
+# PicoDet v2 M (PP-LCNet 1.5x, 128 channels, 4-block towers: _base_/picodet_v2.yml's own model) at
+# 320 on COCO-2017: PaddleDetection's configs/picodet/picodet_m_320_coco_lcnet.yml at
+# 666f597fd0: 34.4 mAP(0.5:0.95), 3.46M params in its model zoo. 48 images per GPU x 4, lr 0.24,
+# 300 epochs.
+_base_ = './picodet-v2_s_320_coco.py'
+
+# ---------------- parameters that often need to be modified ----------------
+batch_size = 48
+base_lr = 0.24
+widen_factor = 1.5
+channels = 128
+stacked_convs = 4
+# ImageNet weights: the base yml's LCNet_x1_5_pretrained.pdparams (https://paddledet.bj.bcebos.com/
+# models/pretrained/LCNet_x1_5_pretrained.pdparams) is PP-LCNet-1.5x; PaddleClas publishes it as
+# https://paddle-imagenet-models-name.bj.bcebos.com/dygraph/legendary_models/PPLCNet_x1_5_pretrained.pdparams
+pretrained = 'checkpoints/pplcnet_1.5x_in1k_backbone.pth'
+pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
+                      f'PPLCNet_x1_5_pretrained.pdparams {pretrained} --backbone-only')
+# ----------------------------------------------------------------------------
+
+# Derived as in picodet-v2_s_320_coco.py, for the new width.
+neck_in_channels = [max(8, int(c * widen_factor + 4) // 8 * 8) for c in (128, 256, 512)]
+model = dict(
+    backbone=dict(
+        widen_factor=widen_factor,
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+        if pretrained else None),
+    neck=dict(in_channels=neck_in_channels, out_channels=channels),
+    bbox_head=dict(in_channels=channels, feat_channels=channels, stacked_convs=stacked_convs))
+train_dataloader = dict(batch_size=batch_size)
+optim_wrapper = dict(optimizer=dict(lr=base_lr))
+auto_scale_lr = dict(base_batch_size=4 * batch_size)

@@ -1,0 +1,31 @@
+# PicoDet v2 XS at 416 on COCO-2017: PaddleDetection's configs/picodet/picodet_xs_416_coco_lcnet.yml
+# at 666f597fd0: 26.2 mAP(0.5:0.95), 0.70M params in its model zoo. 56 images per GPU x 4,
+# lr 0.28, 300 epochs.
+_base_ = './picodet-v2_s_416_coco.py'
+
+# ---------------- parameters that often need to be modified ----------------
+batch_size = 56
+base_lr = 0.28
+widen_factor = 0.35
+channels = 96
+stacked_convs = 2
+# ImageNet weights: the yml's LCNet_x0_35_pretrained.pdparams (https://paddledet.bj.bcebos.com/
+# models/pretrained/LCNet_x0_35_pretrained.pdparams) is PP-LCNet-0.35x; PaddleClas publishes it as
+# https://paddle-imagenet-models-name.bj.bcebos.com/dygraph/legendary_models/PPLCNet_x0_35_pretrained.pdparams
+pretrained = 'checkpoints/pplcnet_0.35x_in1k_backbone.pth'
+pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
+                      f'PPLCNet_x0_35_pretrained.pdparams {pretrained} --backbone-only')
+# ----------------------------------------------------------------------------
+
+# Derived as in picodet-v2_s_320_coco.py, for the new width.
+neck_in_channels = [max(8, int(c * widen_factor + 4) // 8 * 8) for c in (128, 256, 512)]
+model = dict(
+    backbone=dict(
+        widen_factor=widen_factor,
+        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
+        if pretrained else None),
+    neck=dict(in_channels=neck_in_channels, out_channels=channels),
+    bbox_head=dict(in_channels=channels, feat_channels=channels, stacked_convs=stacked_convs))
+train_dataloader = dict(batch_size=batch_size)
+optim_wrapper = dict(optimizer=dict(lr=base_lr))
+auto_scale_lr = dict(base_batch_size=4 * batch_size)
