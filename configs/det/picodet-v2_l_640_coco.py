@@ -10,6 +10,7 @@ batch_size = 12
 base_lr = 0.06
 max_epochs = 200
 cosine_epochs = 300
+# From scratch instead of the ImageNet backbone: --cfg-options model.backbone.init_cfg=None
 # ----------------------------------------------------------------------------
 
 # Derived as in picodet-v2_s_320_coco.py, for the new input size.

@@ -16,6 +16,7 @@ stacked_convs = 4
 pretrained = 'checkpoints/pplcnet_1.5x_in1k_backbone.pth'
 pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
                       f'PPLCNet_x1_5_pretrained.pdparams {pretrained} --backbone-only')
+# From scratch instead of the ImageNet backbone: --cfg-options model.backbone.init_cfg=None
 # ----------------------------------------------------------------------------
 
 # Derived as in picodet-v2_s_320_coco.py, for the new width.

@@ -8,6 +8,7 @@ _base_ = './picodet-v2_s_320_coco.py'
 input_size = 416
 batch_size = 48
 base_lr = 0.24
+# From scratch instead of the ImageNet backbone: --cfg-options model.backbone.init_cfg=None
 # ----------------------------------------------------------------------------
 
 # Derived as in picodet-v2_s_320_coco.py, for the new input size.

@@ -15,6 +15,7 @@ stacked_convs = 2
 pretrained = 'checkpoints/pplcnet_0.35x_in1k_backbone.pth'
 pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
                       f'PPLCNet_x0_35_pretrained.pdparams {pretrained} --backbone-only')
+# From scratch instead of the ImageNet backbone: --cfg-options model.backbone.init_cfg=None
 # ----------------------------------------------------------------------------
 
 # Derived as in picodet-v2_s_320_coco.py, for the new width.

@@ -20,7 +20,13 @@ MOBILEONE_CONFIG = 'picodet_mobileone_s1_coco.py'
 # the COCO configs: each starts from ImageNet backbone weights under checkpoints/ by default
 # the CSP-PAN PicoDet-LCNet-1.5x at 640 (PaddleDetection's picodet_lcnet_1_5x_640_coco.yml)
 CSPPAN_640_CONFIG = 'picodet-csppan_pplcnet_1.5x_640_coco.py'
-COCO_CONFIGS = PAPER_CONFIGS + CSPPAN_CONFIGS + (CSPPAN_640_CONFIG, MOBILEONE_CONFIG)
+# PicoDet v2 (LCPAN + PicoHeadV2): PaddleDetection's
+# configs/picodet/picodet_{size}_{input}_coco_lcnet.yml
+V2_CONFIGS = tuple(f'picodet-v2_{size}_{input_size}_coco.py' for size, sizes in (
+    ('xs', (320, 416)), ('s', (320, 416)), ('m', (320, 416)), ('l', (320, 416, 640)))
+    for input_size in sizes)
+COCO_CONFIGS = (PAPER_CONFIGS + CSPPAN_CONFIGS + (CSPPAN_640_CONFIG, MOBILEONE_CONFIG)
+                + V2_CONFIGS)
 LABELME_COCO = Path('/usr/share/doc/labelme-examples/examples/instance_segmentation/'
                     'data_dataset_coco')
 

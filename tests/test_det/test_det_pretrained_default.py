@@ -12,7 +12,8 @@ from helpers import (assert_missing_pretrained_stops_at_once,
                      assert_override_trains_from_scratch)
 from mmengine.config import Config
 
-from det_helpers import COCO_CONFIGS, DEMO_CONFIG, DET_CONFIGS, REPO, load_det_config
+from det_helpers import (COCO_CONFIGS, DEMO_CONFIG, DET_CONFIGS, REPO, V2_CONFIGS,
+                         load_det_config)
 
 from pplc_vision.apis.pretrained_files import pretrained_init_cfgs
 from pplc_vision.registry import build_in_scope
@@ -37,6 +38,11 @@ COMMANDS = {
     'picodet-csppan_pplcnet_1.5x_640_coco.py': 'python tools/model_converters/paddle2pplcnet.py '
     'PPLCNet_x1_5_pretrained.pdparams DST --backbone-only',
     'picodet_mobileone_s1_coco.py': f'curl -L -o DST {MOBILEONE_URL}',
+    **{name: 'python tools/model_converters/paddle2pplcnet.py '
+       f'PPLCNet_x{width}_pretrained.pdparams DST --backbone-only'
+       for name in V2_CONFIGS for size, width in (('xs', '0_35'), ('s', '0_75'), ('m', '1_5'),
+                                                   ('l', '2_0'))
+       if name.startswith(f'picodet-v2_{size}_')},  # PaddleDetection's v2 ymls' pretrain_weights
 }
 # one per kind of source: PP-LCNet (both families), MobileNetV3, MobileOne
 STOPPED = ('picodet_pplcnet_0.5x_coco.py', 'picodet-csppan_pplcnet_1.5x_coco.py',
