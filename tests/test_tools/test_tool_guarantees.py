@@ -33,6 +33,16 @@ def tools():
     return load_tool('train'), load_tool('test')
 
 
+@pytest.fixture(autouse=True)
+def loggers_of_this_test_only():
+    """mmengine keeps its loggers between tests; one made by an earlier test writes to a stream
+    pytest has closed since, and logging prints that error with a traceback into the output
+    these tests read. Each test starts without them, as each tool run starts in a fresh process."""
+    from mmengine.logging import MMLogger
+    MMLogger._instance_dict.clear()
+    yield
+
+
 def run_main(tool, argv, capsys):
     """``(exit status, output)`` of a tool's ``main`` in this process."""
     status = tool.main(argv)
