@@ -14,6 +14,29 @@ from fake_cpu import CPU_CLASSES, FakeCPU, install  # noqa: E402
 from helpers import CocoSplit, write_coco_dataset  # noqa: E402
 
 
+# Test folders whose conftest builds session-scoped references (a trained classifier, exported
+# graphs): under pytest-xdist their files share one worker, so those are built once.
+SESSION_SHARED_FOLDERS = ('test_deploy',)
+
+
+def _xdist_group(item: pytest.Item) -> str:
+    parts = Path(str(item.fspath)).resolve().relative_to(TESTS_DIR).parts
+    return parts[0] if parts[0] in SESSION_SHARED_FOLDERS else '/'.join(parts)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Group tests for ``--dist loadgroup`` (tools/run_tests.sh): one group per test file (its
+    module-scoped fixtures are built once), one per folder in ``SESSION_SHARED_FOLDERS``. The
+    long groups (those with a ``slow`` test, and the shared folders) go first, so that no worker
+    starts one of them when the others are nearly done."""
+    groups = {item: _xdist_group(item) for item in items}
+    long_groups = set(SESSION_SHARED_FOLDERS) | {
+        groups[item] for item in items if item.get_closest_marker('slow')}
+    items.sort(key=lambda item: groups[item] not in long_groups)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item]))
+
+
 @pytest.fixture(autouse=True)
 def restore_default_scope():
     """Undo the default scope that a Runner (or ``init_default_scope``) sets in a test.

@@ -23,4 +23,9 @@ if (( ${#missing[@]} )); then
 fi
 # A skipped test fails the run (tests/conftest.py), except tests marked `hardware` (GPU or not).
 export PPLC_FAIL_ON_SKIP=1
-exec .venv/bin/python -m pytest "$@"
+# One worker per core, at most 4 (memory); a worker takes whole groups (a test file, or a folder
+# whose conftest shares session references: tests/conftest.py), so each reference is built once.
+# PPLC_TEST_WORKERS=0 runs everything in this process.
+WORKERS="${PPLC_TEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}"
+XDIST=(); (( WORKERS > 1 )) && XDIST=(-n "$WORKERS" --dist loadgroup)
+exec .venv/bin/python -m pytest "${XDIST[@]}" "$@"
