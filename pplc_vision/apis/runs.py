@@ -25,8 +25,8 @@ from mmengine.runner import Runner
 
 from ..compat import CheckpointLoadError
 from ..engine import CheckpointSaveError, convert_to_cpu_sync_bn
-from .checkpoint_fit import (CheckpointMismatchError, check_checkpoint_fits, checkpoint_to_check,
-                             pretrained_inits)
+from ..converters.checkpoint_fit import (CheckpointMismatchError, check_checkpoint_fits,
+                                         checkpoint_to_check, pretrained_inits)
 from .config_checks import unknown_argument_message
 from .pretrained_files import missing_pretrained_message
 from .runner_args import (ToolError, apply_test_args, apply_train_args, load_config,

@@ -69,8 +69,9 @@ def test_every_config_in_the_folder_is_a_table_row():
 @pytest.mark.parametrize('config', ablation_configs(), ids=os.path.basename)
 def test_config_builds_and_predicts(config):
     cfg = load_config(os.path.join(ROOT, config))
-    assert cfg.model.backbone.widen_factor == 0.5 and cfg.model.head.in_channels == 256
+    assert cfg.model.backbone.widen_factor == cfg.model.head.widen_factor == 0.5
     model = _build(config)
+    assert model.head.in_channels == 256
     samples = [DataSample().set_gt_label(1), DataSample().set_gt_label(3)]
     with torch.no_grad():
         preds = model(torch.randn(2, 3, 64, 64), samples, mode='predict')

@@ -310,7 +310,7 @@ def test_paddle_comparison_without_paddle_is_skipped_with_a_message(monkeypatch,
     spec.loader.exec_module(tool)
     assert tool.main(['--tables', 'paddle', '--engines', 'pytorch']) == 0
     err = capsys.readouterr().err
-    assert "paddle comparison skipped: engine 'paddle' is not installed" in err
+    assert "paddle skipped: engine 'paddle' is not installed" in err
     assert 'pip install paddlepaddle==3.3.1' in err
 
 

@@ -17,7 +17,7 @@ from torch import nn
 from mmdet.models.layers import CSPLayer
 from mmdet.registry import MODELS
 
-from ..layers import DepthSepConv
+from ..layers import DepthSepConv, scaled_widths
 
 ConfigType = dict
 
@@ -41,8 +41,11 @@ class PicoCSPPAN(BaseModule):
     """CSP-PAN with depthwise ``kernel_size`` convs and an optional extra stride-2x level.
 
     Args:
-        in_channels: Channels of each input level (finest first).
+        in_channels: Channels of each input level (finest first) at width 1: the backbone's
+            ``out_channels`` at its ``out_indices`` when its ``widen_factor`` is 1.
         out_channels: Channels of every output level (128 in PicoDet).
+        widen_factor: The backbone's width multiplier: the inputs have
+            ``scaled_widths(in_channels, widen_factor)`` channels.
         kernel_size: Depthwise kernel size (5).
         num_csp_blocks: Bottlenecks per CSP layer.
         extra_level: Add one output level at twice the coarsest stride.
@@ -55,6 +58,7 @@ class PicoCSPPAN(BaseModule):
                  kernel_size: int = 5,
                  num_csp_blocks: int = 1,
                  extra_level: bool = True,
+                 widen_factor: float = 1.0,
                  norm_cfg: ConfigType = dict(type='BN'),
                  act_cfg: ConfigType = dict(type='HSwish'),
                  init_cfg: Optional[Union[dict, List[dict]]] = dict(
@@ -64,7 +68,7 @@ class PicoCSPPAN(BaseModule):
         if len(in_channels) < 2:
             raise ValueError(f'PicoCSPPAN: in_channels needs at least 2 levels, got '
                              f'{in_channels}')
-        self.in_channels = list(in_channels)
+        self.in_channels = scaled_widths(in_channels, widen_factor)
         self.out_channels = out_channels
         num = len(self.in_channels)
         conv = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
