@@ -21,7 +21,7 @@ def test_config_builds_with_strides_and_logits(name):
     model = build_model_from_config(cfg)
     head = cfg.model.decode_head
     assert model.backbone.out_indices == (1, 4)
-    assert [model.backbone.out_channels[i] for i in (1, 4)] == list(head.in_channels)
+    assert [model.backbone.out_channels[i] for i in (1, 4)] == model.decode_head.in_channels
     assert tuple(head.in_index) == (0, 1)
     x = torch.randn(1, 3, 128, 256)
     with torch.no_grad():
