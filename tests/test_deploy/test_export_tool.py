@@ -8,9 +8,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from pplc_vision.apis.model_builder import build_model_from_config
 from pplc_vision.deploy import onnxruntime_session
-from pplc_vision.deploy.classification import ClassifierExportWrapper
+from pplc_vision.deploy.tasks import ClassifierExportWrapper
+from pplc_vision.registry import build_model_from_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, 'tools', 'deployment', 'export_onnx.py')
