@@ -34,10 +34,9 @@ from .detection_graph import (NMS_GRAPH_KEYS, DetectorExportWrapper, graph_setti
 HOST_STRICTER = {'score_thr': max, 'max_per_img': min}
 
 
-def largest_stride(detector: nn.Module) -> int:
-    """The largest feature stride of a detector's head (its prior generator's)."""
-    return int(max(max(s) if isinstance(s, (tuple, list)) else s
-                   for s in detector.bbox_head.prior_generator.strides))
+def pad_size_divisor(detector: nn.Module) -> int:
+    """What the data preprocessor pads each image's sides to a multiple of (1: no padding)."""
+    return max(int(getattr(detector.data_preprocessor, 'pad_size_divisor', 1) or 1), 1)
 
 
 class DetectionTask(Task):
@@ -55,12 +54,15 @@ class DetectionTask(Task):
 
     # ---------------------------------------------------------------------------- export
     def check_export_shape(self, model: nn.Module, shape: Sequence[int]) -> None:
-        stride = largest_stride(model)
-        if int(shape[0]) % stride or int(shape[1]) % stride:
-            fit = [max(stride, round(int(s) / stride) * stride) for s in shape]
-            raise TaskError(f'--shape {shape[0]} {shape[1]}: the detector\'s largest stride is '
-                            f'{stride}, so both sizes must be multiples of it (PyTorch pads to '
-                            f'them before the network, an exported graph cannot): use --shape '
+        """A graph's size must be one PyTorch would not pad further: a multiple of the data
+        preprocessor's ``pad_size_divisor`` (a coarser head stride, e.g. an extra stride-64
+        level made by stride-2 convs, needs nothing more)."""
+        divisor = pad_size_divisor(model)
+        if int(shape[0]) % divisor or int(shape[1]) % divisor:
+            fit = [max(divisor, round(int(s) / divisor) * divisor) for s in shape]
+            raise TaskError(f'--shape {shape[0]} {shape[1]}: the detector\'s data preprocessor '
+                            f'pads images to multiples of {divisor} (pad_size_divisor) before '
+                            f'the network, an exported graph cannot: use --shape '
                             f'{fit[0]} {fit[1]}')
 
     def export_module(self, model: nn.Module, graph: str) -> Tuple[nn.Module, Tuple[str, ...]]:

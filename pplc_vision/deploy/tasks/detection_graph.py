@@ -3,7 +3,7 @@ detections after the head's post-processing (selection and NMS written once, for
 families).
 
 Input of every graph: ``(N, 3, H, W)`` BGR images in 0..255, already resized (``H``, ``W``
-multiples of the largest stride); the data preprocessor's swap, mean and std are inside
+multiples of the data preprocessor's pad_size_divisor); its swap, mean and std are inside
 (:class:`~pplc_vision.deploy.preprocess.PreprocessInGraph`). Outputs:
 
 - ``head``: per level the class scores ``(N, C, H_l, W_l)``, then the box-distribution logits
