@@ -134,8 +134,9 @@ class LCPAN(PicoCSPPAN):
     two PP-LCNet depthwise-separable blocks (``fusion_block='lcnet'``).
 
     Args:
-        in_channels: Channels of each input level (finest first).
+        in_channels: Channels of each input level (finest first) at width 1.
         out_channels: Channels of every output level (96 for PicoDet-XS/S, 128 for M, 160 for L).
+        widen_factor: The backbone's width multiplier (see :class:`PicoCSPPAN`).
         kernel_size: Depthwise kernel size (5).
         extra_level: The fourth, stride-64 level (upstream ``num_features: 4``).
         norm_cfg, act_cfg: Norm and activation (BN, hard-swish).
@@ -147,11 +148,13 @@ class LCPAN(PicoCSPPAN):
                  out_channels: int = 128,
                  kernel_size: int = 5,
                  extra_level: bool = True,
+                 widen_factor: float = 1.0,
                  norm_cfg: ConfigType = dict(type='BN'),
                  act_cfg: ConfigType = dict(type='HSwish'),
                  init_cfg: Optional[Union[dict, List[dict]]] = dict(
                      type='Kaiming', layer='Conv2d', mode='fan_in', nonlinearity='relu',
                      distribution='uniform')) -> None:
         super().__init__(in_channels, out_channels, kernel_size, extra_level=extra_level,
-                         fusion_block='lcnet', norm_cfg=norm_cfg, act_cfg=act_cfg,
+                         fusion_block='lcnet', widen_factor=widen_factor,
+                         norm_cfg=norm_cfg, act_cfg=act_cfg,
                          init_cfg=init_cfg)
