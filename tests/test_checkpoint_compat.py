@@ -26,7 +26,7 @@ from mmengine.config import Config
 from mmengine.runner.checkpoint import load_checkpoint
 
 from pplc_vision.apis import build_model_from_config
-from pplc_vision.apis.checkpoint_fit import load_checkpoint_strict
+from pplc_vision.converters.checkpoint_fit import load_checkpoint_strict
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FIXTURES = osp.join(ROOT, 'tests', 'data', 'checkpoints_b6f88b4')

@@ -4,6 +4,13 @@
   functions) has no cycle.
 - The house rules of ARCHITECTURE: models/ never imports deploy/ or benchmark/, deploy/ never
   imports benchmark/, nothing imports tools/ or configs/.
+- converters/ never imports apis/, deploy/ or benchmark/ (the model builder both use is in
+  registry.py); deploy/ never imports apis/ or references/ (the authors' models of the tests and
+  benchmarks).
+- The task is decided in one place, ``pplc_vision.deploy.tasks.task_for``: outside
+  ``pplc_vision/deploy/tasks/`` no module compares a task name (``'classification'``, ``'det'``,
+  ...) or a config's ``default_scope`` / a task's ``name`` / ``scope`` with anything, nor keys a
+  dict literal by a task name (the pattern: :func:`task_name_dispatches`).
 - Function-local imports are only for optional heavy dependencies, each with a comment.
 - Every module imports first, on its own, in a fresh process (third-party libraries preloaded,
   so each child runs only this package's code).
@@ -120,13 +127,68 @@ def test_no_import_cycle():
 
 
 @pytest.mark.parametrize('source,forbidden', [
-    ('pplc_vision.models', ('pplc_vision.deploy', 'pplc_vision.benchmark')),
-    ('pplc_vision.deploy', ('pplc_vision.benchmark', )),
+    ('pplc_vision.models', ('pplc_vision.deploy', 'pplc_vision.benchmark', 'pplc_vision.apis',
+                            'pplc_vision.references')),
+    ('pplc_vision.converters', ('pplc_vision.apis', 'pplc_vision.deploy',
+                                'pplc_vision.benchmark')),
+    ('pplc_vision.deploy', ('pplc_vision.benchmark', 'pplc_vision.apis',
+                            'pplc_vision.references')),
     ('pplc_vision', ('tools', 'configs')),
 ])
 def test_arrows_point_one_way(source, forbidden):
     wrong = [f'{m}:{line} imports {t}' for m in MODULES if m.startswith(source)
              for t, line, _ in imports_of(m) if t.startswith(forbidden)]
+    assert wrong == []
+
+
+# task names in both vocabularies the package once had, and the scopes that select them
+TASK_WORDS = frozenset({'classification', 'detection', 'segmentation', 'cls', 'det', 'seg',
+                        'mmpretrain', 'mmdet', 'mmseg'})
+# what holds a task's identity: compared with anything, it is a task branch
+TASK_HOLDERS = ('default_scope', 'task.name', 'task.scope', '.task ', '.task)', 'task_name')
+TASK_MODULE = f'{PACKAGE}.deploy.tasks'
+# module-level tables of library scopes that are not task dispatches: the registry's scope ->
+# registry map, and the survey's third-party models by the library that builds them
+SCOPE_TABLES = {f'{PACKAGE}.registry', f'{PACKAGE}.benchmark.survey'}
+
+
+def task_name_dispatches(source: str) -> List[str]:
+    """``line: code`` of every task branch in ``source``: a comparison (``==``, ``!=``, ``in``)
+    with a string of :data:`TASK_WORDS` or with an expression of :data:`TASK_HOLDERS`, and a
+    dict literal keyed by :data:`TASK_WORDS`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            words = {n.value for o in operands for n in ast.walk(o)
+                     if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+            text = ' '.join(ast.unparse(o) for o in operands) + ' '
+            if words & TASK_WORDS or any(h in text for h in TASK_HOLDERS):
+                found.append(f'{node.lineno}: {ast.unparse(node)}')
+        elif isinstance(node, ast.Dict):
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            if keys & TASK_WORDS:
+                found.append(f'{node.lineno}: dict keyed by {sorted(keys & TASK_WORDS)}')
+    return found
+
+
+def test_the_task_check_finds_task_branches():
+    assert task_name_dispatches("if scope == 'mmdet':\n    pass") == ["1: scope == 'mmdet'"]
+    assert task_name_dispatches("x = 'det' in kinds") == ["1: 'det' in kinds"]
+    assert task_name_dispatches("y = cfg.get('default_scope') != s") != []
+    assert task_name_dispatches("z = self.task.name == wanted") != []
+    assert task_name_dispatches("T = {'detection': 1, 'other': 2}") != []
+    assert task_name_dispatches("ok = name == 'classifier' and d == {'x': 1}") == []
+
+
+def test_no_module_but_the_tasks_compares_task_names():
+    wrong = [f'{osp.relpath(path, ROOT)}:{hit}' for module, path in sorted(MODULES.items())
+             if not module.startswith(TASK_MODULE) and module not in SCOPE_TABLES
+             for hit in task_name_dispatches(open(path).read())]
+    tools = [osp.join(folder, name) for folder, _, names in os.walk(osp.join(ROOT, 'tools'))
+             for name in names if name.endswith('.py')]
+    wrong += [f'{osp.relpath(path, ROOT)}:{hit}' for path in sorted(tools)
+              for hit in task_name_dispatches(open(path).read())]
     assert wrong == []
 
 

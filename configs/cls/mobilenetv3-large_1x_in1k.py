@@ -22,13 +22,9 @@ max_epochs = 360
 # checkpoint with backbone.* and head.* keys), e.g. to evaluate or fine-tune them:
 load_from = None  # 'checkpoints/mobilenetv3-large_1x_in1k_paddle.pth'
 # ====================================================================================
-# the head's input, last_second_conv's channels: Paddle's _make_divisible(960 * widen_factor, 8),
-# the nearest multiple of 8, raised by 8 if that loses more than 10%
-last_channels = int(960 * widen_factor + 4) // 8 * 8
-last_channels += 8 * (last_channels < 0.9 * 960 * widen_factor)
-
 model = dict(
-    backbone=dict(arch=arch, widen_factor=widen_factor), head=dict(in_channels=last_channels))
+    backbone=dict(arch=arch, widen_factor=widen_factor),
+    head=dict(widen_factor=widen_factor))
 # AutoAugment after the flip (PaddleClas trains only large-1x with it). Pad value: ImageNet mean
 # in BGR. `train_pipeline` (no AutoAugment) stays the dataset base's, for the other widths.
 autoaugment_train_pipeline = [

@@ -12,13 +12,9 @@ base_lr = 1.3  # for a total batch of 2048
 weight_decay = 1e-05  # PaddleClas: 1e-5 for small-0.35x
 load_from = None  # 'checkpoints/mobilenetv3-small_0.35x_in1k_paddle.pth'
 # ====================================================================================
-# the head's input, last_second_conv's channels: Paddle's _make_divisible(576 * widen_factor, 8),
-# the nearest multiple of 8, raised by 8 if that loses more than 10%
-last_channels = int(576 * widen_factor + 4) // 8 * 8
-last_channels += 8 * (last_channels < 0.9 * 576 * widen_factor)
-
 model = dict(
-    backbone=dict(arch=arch, widen_factor=widen_factor), head=dict(in_channels=last_channels))
+    backbone=dict(arch=arch, widen_factor=widen_factor),
+    head=dict(in_channels=576, widen_factor=widen_factor))
 train_dataloader = dict(
     batch_size=train_batch_size_per_gpu, dataset=dict(pipeline=_base_.train_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))

@@ -7,7 +7,5 @@ widen_factor = 0.25  # width multiplier of the backbone
 weight_decay = 3e-05  # PaddleClas: 3e-5 for 0.25x..1x
 load_from = None  # 'checkpoints/pplcnet_0.25x_in1k_paddle.pth' (tools/model_converters)
 # ====================================================================================
-last_channels = int(512 * widen_factor)  # the backbone's last channels: the head's input
-
-model = dict(backbone=dict(widen_factor=widen_factor), head=dict(in_channels=last_channels))
+model = dict(backbone=dict(widen_factor=widen_factor), head=dict(widen_factor=widen_factor))
 optim_wrapper = dict(optimizer=dict(weight_decay=weight_decay))

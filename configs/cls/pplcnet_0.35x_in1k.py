@@ -7,9 +7,5 @@ widen_factor = 0.35  # width multiplier of the backbone
 weight_decay = 3e-05  # PaddleClas: 3e-5 for 0.25x..1x
 load_from = None  # 'checkpoints/pplcnet_0.35x_in1k_paddle.pth' (tools/model_converters)
 # ====================================================================================
-# the backbone's last channels, the head's input: PP-LCNet rounds 512 * widen_factor
-# (179.2) to a multiple of 8 (176), where int() would give 179
-last_channels = int(512 * widen_factor + 4) // 8 * 8
-
-model = dict(backbone=dict(widen_factor=widen_factor), head=dict(in_channels=last_channels))
+model = dict(backbone=dict(widen_factor=widen_factor), head=dict(widen_factor=widen_factor))
 optim_wrapper = dict(optimizer=dict(weight_decay=weight_decay))

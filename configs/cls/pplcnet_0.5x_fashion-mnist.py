@@ -23,10 +23,8 @@ max_epochs = 12
 warmup_epochs = 1
 load_from = None
 # ====================================================================================
-last_channels = int(512 * widen_factor)  # the backbone's last channels: the head's input
-
 model = dict(backbone=dict(widen_factor=widen_factor),
-             head=dict(in_channels=last_channels, num_classes=num_classes))
+             head=dict(widen_factor=widen_factor, num_classes=num_classes))
 data_preprocessor = dict(num_classes=num_classes)
 train_dataloader = dict(
     batch_size=train_batch_size_per_gpu,

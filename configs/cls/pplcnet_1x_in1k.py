@@ -18,11 +18,7 @@ max_epochs = 360
 # checkpoint with backbone.* and head.* keys), e.g. to evaluate or fine-tune them:
 load_from = None  # 'checkpoints/pplcnet_1x_in1k_paddle.pth'
 # ====================================================================================
-# the backbone's last channels, the head's input: PP-LCNet rounds 512 * widen_factor to a
-# multiple of 8, which int() gives exactly for the paper's widths except 0.35 (see its config)
-last_channels = int(512 * widen_factor)
-
-model = dict(backbone=dict(widen_factor=widen_factor), head=dict(in_channels=last_channels))
+model = dict(backbone=dict(widen_factor=widen_factor), head=dict(widen_factor=widen_factor))
 train_dataloader = dict(
     batch_size=train_batch_size_per_gpu,
     num_workers=train_num_workers,

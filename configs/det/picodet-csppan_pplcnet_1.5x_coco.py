@@ -20,14 +20,11 @@ pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
                       f'PPLCNet_x1_5_pretrained.pdparams {pretrained} --backbone-only')
 # ----------------------------------------------------------------------------
 
-# Derived as in the 1x config (mmengine evaluates each config file on its own).
-neck_in_channels = [int(c * widen_factor) for c in (128, 256, 512)]
-
 model = dict(
     backbone=dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    neck=dict(in_channels=neck_in_channels))
+    neck=dict(widen_factor=widen_factor))  # the backbone's: its out_channels scale with it
 train_dataloader = dict(batch_size=batch_size)
 auto_scale_lr = dict(base_batch_size=4 * batch_size)  # lr 0.4 for 320 images an iteration

@@ -29,7 +29,6 @@ pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
 
 num_classes = len(classes)
 # (`_delete_` below: the COCO config's dataset metainfo is None, COCO's own classes)
-neck_in_channels = [int(c * widen_factor) for c in (128, 256, 512)]
 model = dict(
     data_preprocessor=dict(batch_augments=[dict(
         type='BatchSyncRandomResize', random_size_range=(576, 704), size_divisor=32,
@@ -38,7 +37,7 @@ model = dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    neck=dict(in_channels=neck_in_channels),
+    neck=dict(widen_factor=widen_factor),  # the backbone's: its out_channels scale with it
     bbox_head=dict(num_classes=num_classes))
 train_pipeline = [dict(t, scale=(input_size, input_size)) if t['type'] == 'Resize' else t
                   for t in _base_.train_pipeline]

@@ -35,8 +35,6 @@ pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
 # Derived from the parameters above.
 num_classes = len(classes) if classes else 80
 metainfo = dict(classes=classes) if classes else dict()  # dict: children may set classes
-# the backbone's out_channels at out_indices (2, 3, 4): PP-LCNet's make_divisible(c * width, 8)
-neck_in_channels = [max(8, int(c * widen_factor + 4) // 8 * 8) for c in (128, 256, 512)]
 # one random square size per batch, input_size -/+ 64 in steps of 32 (ppdet BatchRandomResize)
 batch_augments = [dict(type='BatchSyncRandomResize', size_divisor=32, interval=1,
                        random_size_range=(input_size - 64, input_size + 64))]
@@ -51,7 +49,7 @@ model = dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    neck=dict(in_channels=neck_in_channels, out_channels=channels),
+    neck=dict(widen_factor=widen_factor, out_channels=channels),
     bbox_head=dict(num_classes=num_classes, in_channels=channels, feat_channels=channels,
                    stacked_convs=stacked_convs),
     train_cfg=dict(initial_epoch=static_assigner_epoch))

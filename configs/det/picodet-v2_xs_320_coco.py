@@ -18,11 +18,10 @@ pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
 # ----------------------------------------------------------------------------
 
 # Derived as in picodet-v2_s_320_coco.py, for the new width.
-neck_in_channels = [max(8, int(c * widen_factor + 4) // 8 * 8) for c in (128, 256, 512)]
 model = dict(
     backbone=dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    neck=dict(in_channels=neck_in_channels, out_channels=channels),
+    neck=dict(widen_factor=widen_factor, out_channels=channels),
     bbox_head=dict(in_channels=channels, feat_channels=channels, stacked_convs=stacked_convs))

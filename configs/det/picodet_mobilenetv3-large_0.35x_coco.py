@@ -18,12 +18,6 @@ pretrained_command = ('python tools/model_converters/paddle2mobilenetv3.py '
                       f'MobileNetV3_large_x0_35_pretrained.pdparams {pretrained} --backbone-only')
 # ----------------------------------------------------------------------------
 
-# Derived: the neck's inputs are the backbone's out_channels at out_indices (2, 3, 4), 40, 112
-# and 160 at width 1, scaled as Paddle's make_divisible(c * widen_factor, 8) does: to the nearest
-# multiple of 8 (at least 8), plus 8 when that falls below 90% of c * widen_factor.
-neck_in_channels = [max(8, int(c * widen_factor + 4) // 8 * 8) for c in (40, 112, 160)]
-neck_in_channels = [n + 8 if n < 0.9 * c * widen_factor else n
-                    for n, c in zip(neck_in_channels, (40, 112, 160))]
 backbone = dict(type='PaddleMobileNetV3', arch='large', widen_factor=widen_factor,
                 out_indices=(2, 3, 4))
 
@@ -32,7 +26,9 @@ model = dict(
         backbone, _delete_=True,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    neck=dict(in_channels=neck_in_channels))
+    # the backbone's out_channels at out_indices (2, 3, 4) at width 1; the neck scales them with
+    # the backbone's widen_factor as Paddle's MobileNetV3 does (make_divisible(c * width, 8))
+    neck=dict(in_channels=(40, 112, 160), widen_factor=widen_factor))
 # PaddleDetection's MobileNetV3 (35388eb7d4 and b1186bc822 alike) puts L2Decay(conv_decay) on
 # its convs (SE convs and their biases too) and L2Decay(norm_decay) on its BN, both 0 by default
 # and in the PicoDet configs (picodet_mobilenetv3.yml sets neither): no backbone parameter is

@@ -16,14 +16,9 @@ pretrained_command = ('python tools/model_converters/paddle2mobilenetv3.py '
                       f'MobileNetV3_large_x0_75_pretrained.pdparams {pretrained} --backbone-only')
 # ----------------------------------------------------------------------------
 
-# Derived as in the 0.35x config (Paddle's make_divisible; mmengine evaluates each file on its own)
-neck_in_channels = [max(8, int(c * widen_factor + 4) // 8 * 8) for c in (40, 112, 160)]
-neck_in_channels = [n + 8 if n < 0.9 * c * widen_factor else n
-                    for n, c in zip(neck_in_channels, (40, 112, 160))]
-
 model = dict(
     backbone=dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    neck=dict(in_channels=neck_in_channels))
+    neck=dict(widen_factor=widen_factor))  # the backbone's, as in the 0.35x config

@@ -18,7 +18,6 @@ pretrained = 'checkpoints/mobileone-s1_8xb32_in1k.pth'
 pretrained_command = (f'curl -L -o {pretrained} https://download.openmmlab.com/mmclassification/'
                       'v0/mobileone/mobileone-s1_8xb32_in1k_20221110-ceeef467.pth')
 backbone = dict(type='MobileOne', arch='s1', out_indices=(1, 2, 3))  # strides 8, 16, 32
-neck_in_channels = [192, 512, 1280]  # backbone.out_channels at out_indices
 anneal_weight_decay = False  # True: MobileOne's cosine weight-decay annealing (to 1/10)
 # ----------------------------------------------------------------------------
 
@@ -28,7 +27,8 @@ model = dict(
     backbone=dict(backbone, _delete_=True, **(dict(
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained))
         if pretrained else {})),
-    neck=dict(in_channels=neck_in_channels))
+    # MobileOne-S1's out_channels at out_indices (its arch table's widths, no multiplier)
+    neck=dict(in_channels=(192, 512, 1280), widen_factor=1.0))
 if anneal_weight_decay:
     param_scheduler = _base_.param_scheduler + [
         dict(_base_.weight_decay_annealing, by_epoch=True, end=_base_.max_epochs,

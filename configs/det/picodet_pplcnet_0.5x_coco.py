@@ -16,12 +16,9 @@ pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
                       f'PPLCNet_x0_5_pretrained.pdparams {pretrained} --backbone-only')
 # ----------------------------------------------------------------------------
 
-# Derived as in the 1x config (mmengine evaluates each config file on its own).
-neck_in_channels = [int(c * widen_factor) for c in (128, 256, 512)]
-
 model = dict(
     backbone=dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    neck=dict(in_channels=neck_in_channels))
+    neck=dict(widen_factor=widen_factor))  # the backbone's: its out_channels scale with it

@@ -37,8 +37,6 @@ pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
 # recomputes what depends on it: mmengine evaluates each config file on its own).
 num_classes = len(classes) if classes else 80
 metainfo = dict(classes=classes) if classes else None
-# the backbone's out_channels at out_indices (2, 3, 4): PP-LCNet-1x's times the width
-neck_in_channels = [int(c * widen_factor) for c in (128, 256, 512)]
 
 model = dict(
     backbone=dict(
@@ -46,7 +44,7 @@ model = dict(
         # None: the layers' own initialisation (Kaiming-normal convs, unit BN), from scratch
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    neck=dict(in_channels=neck_in_channels),
+    neck=dict(widen_factor=widen_factor),  # the backbone's: its out_channels scale with it
     bbox_head=dict(num_classes=num_classes))
 train_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -16,13 +16,6 @@ pretrained = 'checkpoints/mobilenetv3-large_0.5x_in1k_backbone.pth'
 pretrained_command = ('python tools/model_converters/paddle2mobilenetv3.py '
                       f'MobileNetV3_large_x0_5_pretrained.pdparams {pretrained} --backbone-only')
 # ====================================================================================
-# Derived: the head's inputs are the backbone's out_channels at out_indices (1, 4), 24 and 160
-# at width 1, scaled as Paddle's make_divisible(c * widen_factor, 8) does: to the nearest
-# multiple of 8 (at least 8), plus 8 when that falls below 90% of c * widen_factor.
-low_level_channels = max(8, int(24 * widen_factor + 4) // 8 * 8)  # stage 1 (stride 4)
-low_level_channels += 8 if low_level_channels < 0.9 * 24 * widen_factor else 0
-aspp_in_channels = max(8, int(160 * widen_factor + 4) // 8 * 8)  # stage 4 (stride 32)
-aspp_in_channels += 8 if aspp_in_channels < 0.9 * 160 * widen_factor else 0
 
 model = dict(
     backbone=dict(
@@ -34,4 +27,6 @@ model = dict(
         norm_cfg=_base_.norm_cfg,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels)))
+    # the backbone's out_channels at out_indices (1, 4) at width 1; the head scales them with the
+    # backbone's widen_factor as Paddle's MobileNetV3 does (make_divisible(c * width, 8))
+    decode_head=dict(in_channels=(24, 160), widen_factor=widen_factor))

@@ -13,15 +13,9 @@ pretrained = 'checkpoints/mobilenetv3-large_0.75x_in1k_backbone.pth'
 pretrained_command = ('python tools/model_converters/paddle2mobilenetv3.py '
                       f'MobileNetV3_large_x0_75_pretrained.pdparams {pretrained} --backbone-only')
 # ====================================================================================
-# Derived as in the 0.5x config (Paddle's make_divisible; mmengine evaluates each file on its own)
-low_level_channels = max(8, int(24 * widen_factor + 4) // 8 * 8)  # stage 1 (stride 4)
-low_level_channels += 8 if low_level_channels < 0.9 * 24 * widen_factor else 0
-aspp_in_channels = max(8, int(160 * widen_factor + 4) // 8 * 8)  # stage 4 (stride 32)
-aspp_in_channels += 8 if aspp_in_channels < 0.9 * 160 * widen_factor else 0
-
 model = dict(
     backbone=dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels)))
+    decode_head=dict(widen_factor=widen_factor))  # the backbone's, as in the 0.5x config

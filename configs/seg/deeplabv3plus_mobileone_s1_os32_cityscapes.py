@@ -26,7 +26,8 @@ model = dict(
         out_indices=(0, 3),  # stride 4 (low-level) and stride 32 (ASPP)
         norm_cfg=_base_.norm_cfg,  # plain BN: switch_to_deploy() merges BN branches only
     ),
-    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels)))
+    # MobileOne's widths are its arch table's (no multiplier)
+    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels), widen_factor=1.0))
 if pretrained is not None:  # replaces MobileOne's default init_cfg (Kaiming, BN weight 1)
     model['backbone']['init_cfg'] = dict(
         type='Pretrained', prefix='backbone.', checkpoint=pretrained)

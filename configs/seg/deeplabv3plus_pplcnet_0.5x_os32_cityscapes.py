@@ -13,13 +13,9 @@ pretrained = 'checkpoints/pplcnet_0.5x_in1k_backbone.pth'
 pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
                       f'PPLCNet_x0_5_pretrained.pdparams {pretrained} --backbone-only')
 # ====================================================================================
-# Derived as in the 1x config (mmengine evaluates each config file on its own).
-low_level_channels = int(64 * widen_factor)  # blocks3 (stride 4)
-aspp_in_channels = int(512 * widen_factor)  # blocks6 (stride 32)
-
 model = dict(
     backbone=dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels)))
+    decode_head=dict(widen_factor=widen_factor))  # the backbone's: its inputs scale with it

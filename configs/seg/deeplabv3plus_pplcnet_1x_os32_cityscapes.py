@@ -23,13 +23,6 @@ pretrained = 'checkpoints/pplcnet_1x_in1k_backbone.pth'
 pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
                       f'PPLCNet_x1_0_pretrained.pdparams {pretrained} --backbone-only')
 # ====================================================================================
-# Derived from the parameters above (a config inheriting this one that changes a parameter
-# recomputes what depends on it: mmengine evaluates each config file on its own). The head's
-# inputs are the backbone's out_channels, PP-LCNet-1x's times the width (PP-LCNet rounds to a
-# multiple of 8, which int() gives exactly for the paper's widths except 0.35):
-low_level_channels = int(64 * widen_factor)  # blocks3 (stride 4)
-aspp_in_channels = int(512 * widen_factor)  # blocks6 (stride 32)
-
 crop_size = (512, 1024)
 model = dict(
     data_preprocessor=dict(size=crop_size),  # pad training crops (and smaller images) to it
@@ -38,7 +31,7 @@ model = dict(
         # None: the layers' own initialisation (Kaiming-normal convs, unit BN), from scratch
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
-    decode_head=dict(in_channels=(low_level_channels, aspp_in_channels)))
+    decode_head=dict(widen_factor=widen_factor))  # the backbone's: its inputs scale with it
 train_dataloader = dict(
     batch_size=train_batch_size_per_gpu,
     num_workers=train_num_workers,

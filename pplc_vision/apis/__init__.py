@@ -1,6 +1,6 @@
 """Entry points behind tools/: command-line arguments to configs, runs, model building."""
+from ..registry import build_model_from_config
 from .config_checks import ConfigError, check_config
-from .model_builder import build_model_from_config
 from .runner_args import (ToolError, apply_test_args, apply_train_args, load_config,
                           test_arg_parser, train_arg_parser)
 from .runs import (ONE_LINE_ERRORS, empty_evaluation_problem, prepare_test, prepare_train,

@@ -1,28 +1,23 @@
 """Command-line arguments of tools/train.py and tools/test.py, and how they change a config.
 
 The same pair of tools serves classification, detection and segmentation: the config's
-``default_scope`` says which library runs it.
+``default_scope`` says which library runs it, and where they differ (``--show-dir``) the config's
+task does it (:func:`pplc_vision.deploy.tasks.task_for`).
 """
 import argparse
 import os
 import os.path as osp
-import time
 from typing import List, Optional
 
 import torch
 from mmengine.config import Config, DictAction
 
 from ..compat import first_line
+from ..deploy.tasks import TaskError, task_for
 from .config_checks import ConfigError, check_override_keys, check_schedules_fit
 from .config_params import derived_changes, load_with_parameters, parameter_overrides
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
-# How each task library's test visualisation hook is switched on (as its own tools/test.py does).
-SHOW_DIR_HOOK_ARGS = {
-    'mmpretrain': lambda show_dir: dict(enable=True, out_dir=show_dir),
-    'mmdet': lambda show_dir: dict(draw=True, test_out_dir=show_dir),
-    'mmseg': lambda show_dir: dict(draw=True, interval=1),
-}
 
 
 class ToolError(Exception):
@@ -190,15 +185,12 @@ def apply_test_args(cfg: Config, args: argparse.Namespace) -> Config:
             else [cfg.test_evaluator]
         cfg.test_evaluator = evaluators + [dict(type='DumpResults', out_file_path=args.out)]
     if args.show_dir:
-        scope = cfg.get('default_scope')
-        hook = cfg.get('default_hooks', {}).get('visualization')
-        if scope not in SHOW_DIR_HOOK_ARGS or hook is None:
-            raise ToolError(f'--show-dir: config {args.config!r} (default_scope {scope!r}) has '
-                            'no default_hooks.visualization to switch on')
-        hook.update(SHOW_DIR_HOOK_ARGS[scope](args.show_dir))
-        if scope == 'mmseg':
-            cfg.visualizer['save_dir'] = args.show_dir
-            # mmengine reuses a Visualizer by name within a process; a fresh name makes this
-            # run draw into --show-dir even after an earlier run in the same process.
-            cfg.visualizer['name'] = f'show_{time.time_ns()}'
+        try:
+            task = task_for(cfg)
+        except TaskError as e:
+            raise ToolError(f'--show-dir: {e}') from None
+        if cfg.get('default_hooks', {}).get('visualization') is None:
+            raise ToolError(f'--show-dir: config {args.config!r} has no '
+                            'default_hooks.visualization to switch on')
+        task.enable_show_dir(cfg, args.show_dir)
     return cfg

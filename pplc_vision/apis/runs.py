@@ -34,10 +34,10 @@ from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
 from ..compat import CheckpointLoadError
+from ..converters.checkpoint_fit import (CheckpointMismatchError, check_checkpoint_fits,
+                                         checkpoint_to_check, pretrained_inits)
 from ..datasets.errors import DataError, data_error_message
 from ..engine import CheckpointSaveError, PredictionCountHook, convert_to_cpu_sync_bn
-from .checkpoint_fit import (CheckpointMismatchError, check_checkpoint_fits, checkpoint_to_check,
-                             pretrained_inits)
 from .component_errors import component_build_message
 from .config_checks import ConfigError, check_config
 from .pretrained_files import missing_pretrained_message

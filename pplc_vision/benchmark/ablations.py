@@ -8,12 +8,13 @@ once); top-1 and latency in the paper's columns are the paper's (Xeon Gold 6148,
 Paddle Inference + MKLDNN).
 """
 import dataclasses
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .complexity import measure_complexity
 from .machine import environment_line
 from .paper_data import PaperRow, PaperTable
 from .row_models import build_row_model
+from .settings import Settings
 from .table_build import measure_table
 from .timing import format_spread
 
@@ -113,13 +114,7 @@ def _as_paper_table(configs: Sequence[str]) -> PaperTable:
 
 def measure_ablations(keys: Optional[Sequence[str]] = None,
                       engines: Sequence[Tuple[str, str]] = (),
-                      threads: int = 2,
-                      warmup: int = 30,
-                      iters: int = 200,
-                      calib_dir: Optional[str] = None,
-                      root: str = '.',
-                      log: Callable[[str], None] = print,
-                      rounds: int = 5) -> Dict[str, Any]:
+                      settings: Settings = Settings()) -> Dict[str, Any]:
     """Params and MACs of every config of the tables ``keys``, and their latency on
     ``engines`` (none: no timing; engines raced in ``rounds`` interleaved rounds); each
     distinct config is built and measured once."""
@@ -128,8 +123,7 @@ def measure_ablations(keys: Optional[Sequence[str]] = None,
     per_config: Dict[str, Dict[str, Any]] = {}
     environment = None
     if engines:
-        measured = measure_table(_as_paper_table(configs), engines, threads, warmup, iters,
-                                 calib_dir=calib_dir, root=root, log=log, rounds=rounds)
+        measured = measure_table(_as_paper_table(configs), engines, settings)
         ratios = {r['ours']: r['measured'] for r in measured['ratios']}
         environment = measured['environment']
         for m in measured['rows']:
@@ -141,8 +135,8 @@ def measure_ablations(keys: Optional[Sequence[str]] = None,
                 latency_vs_design=ratios.get(config, {s: 1.0 for s in m['latency']}))
     else:
         for config in configs:
-            log(f'ablations: {config}')
-            size = measure_complexity(build_row_model(f'config:{config}', root),
+            settings.log(f'ablations: {config}')
+            size = measure_complexity(build_row_model(f'config:{config}', settings.root),
                                       (3, ) + INPUT_HW)
             per_config[config] = dict(params_m=size.params_m, macs_m=size.macs_m)
     design = {t.key: next(r for r in t.rows if r.is_design) for t in tables}
@@ -153,9 +147,9 @@ def measure_ablations(keys: Optional[Sequence[str]] = None,
                      paper_latency_vs_design=r.latency_ms / design[table.key].latency_ms,
                      **per_config[r.config]) for r in table.rows]
         out_tables.append(dict(key=table.key, title=table.title, rows=rows))
-    return dict(input_hw=list(INPUT_HW), threads=threads if engines else None,
+    return dict(input_hw=list(INPUT_HW), threads=settings.threads if engines else None,
                 engines=[f'{e}:{p}' for e, p in engines], tables=out_tables,
-                rounds=rounds if engines else None, environment=environment)
+                rounds=settings.rounds if engines else None, environment=environment)
 
 
 def render_ablations(measured: Dict[str, Any]) -> str:

@@ -9,30 +9,22 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..apis import build_model_from_config, load_config
-from ..apis.checkpoint_fit import load_checkpoint_strict
+from ..apis import load_config
+from ..converters.checkpoint_fit import load_checkpoint_strict
 from ..deploy.calibration import (load_images, preprocessor_mean_std, random_crops,
                                   recalibrate_batchnorm)
+from ..deploy.dataset_inputs import config_dataset_inputs
 from ..deploy.engines import AUTO, as_tensor_module, build_fastest_engine, check_engine
-from .dataset_inputs import config_dataset_inputs
+from ..deploy.tasks import task_for
+from .complexity import measure_complexity
 from .end_to_end import deployed_end_to_end_contender, pipeline_contender
 from .machine import environment
 from .model_latency import model_contender
-from .complexity import measure_complexity
 from .roofline import achieved
-from .timing import per_round, race, race_result
+from .settings import Settings
+from .timing import race, race_result
 
-TASKS = {'mmpretrain': 'cls', 'mmdet': 'det', 'mmseg': 'seg'}
 DRIFT_DATA = ('photos', 'config')
-
-
-def task_of(cfg) -> str:
-    """``cls``, ``det`` or ``seg`` from a config's ``default_scope``."""
-    scope = cfg.get('default_scope')
-    if scope not in TASKS:
-        raise ValueError(f'config {cfg.filename}: default_scope {scope!r} is not one of '
-                         f'{sorted(TASKS)}')
-    return TASKS[scope]
 
 
 def check_input_shape(module: torch.nn.Module, shape: Sequence[int], name: str) -> None:
@@ -60,26 +52,21 @@ def _whole_batches(images: np.ndarray, labels: Optional[np.ndarray], batch: int
 
 
 def benchmark_config(config: str,
+                     settings: Settings = Settings(warmup=50, iters=300, drift_images=32,
+                                                   calib_images=64),
                      checkpoint: Optional[str] = None,
                      shape: Sequence[int] = (224, 224),
-                     threads: int = 2,
                      engine: str = 'pytorch',
-                     precision: str = 'fp32',
                      batch: int = 1,
-                     warmup: int = 50,
-                     iters: int = 300,
                      fuse: bool = True,
-                     calib_dir: Optional[str] = None,
-                     calib_images: int = 64,
-                     drift_images: int = 32,
                      drift_data: str = 'photos',
                      end_to_end: bool = True,
                      progress: Optional[bool] = None,
-                     workdir: Optional[str] = None,
-                     rounds: int = 5) -> Dict[str, Any]:
+                     workdir: Optional[str] = None) -> Dict[str, Any]:
     """Time the network of ``config`` on one engine at one precision, with its output drift.
 
-    Without a checkpoint the network keeps random weights whose BatchNorm statistics are
+    ``settings`` gives the threads, precision, rounds, calls and the real images. Without a
+    checkpoint the network keeps random weights whose BatchNorm statistics are
     estimated on real images (see :func:`~pplc_vision.deploy.calibration.recalibrate_batchnorm`),
     so that activations are realistic; the result says so under ``weights``. Drift is measured
     against eager PyTorch fp32 on ``drift_images`` real images: with ``drift_data='photos'``
@@ -95,19 +82,23 @@ def benchmark_config(config: str,
     (:func:`~pplc_vision.deploy.engines.build_fastest_engine`) and times the fastest; the
     report's ``engine_choice`` says which and by what margin.
     """
+    threads, precision = settings.threads, settings.precision
+    calib_dir, calib_images, drift_images = (settings.calib_dir, settings.calib_images,
+                                             settings.drift_images)
     if engine != AUTO:
         check_engine(engine, precision)
     if drift_data not in DRIFT_DATA:
         raise ValueError(f'drift data must be one of {DRIFT_DATA}, got {drift_data!r}')
-    if threads < 1 or batch < 1:
-        raise ValueError(f'threads and batch must be >= 1, got threads={threads}, batch={batch}')
+    if batch < 1:
+        raise ValueError(f'batch must be >= 1, got {batch}')
     cfg = load_config(config)
-    task = task_of(cfg)
-    if task in ('det', 'seg') and end_to_end and precision == 'int8':
+    task = task_for(cfg)
+    model = task.build_model()
+    end_to_end = end_to_end and bool(task.end_to_end_includes)  # detection, segmentation
+    if end_to_end and precision == 'int8':
         raise ValueError(f'{config}: int8 is timed for the network alone here: add '
                          f'--network-only (end to end runs fp32 or bf16)')
     torch.set_num_threads(threads)
-    model = build_model_from_config(cfg)
     network = as_tensor_module(model)
     network.eval()
     input_shape = (batch, 3, int(shape[0]), int(shape[1]))
@@ -146,22 +137,21 @@ def benchmark_config(config: str,
     contenders = [model_contender(model, drift_set, engine, precision, threads, calibration,
                                   fuse, batch, workdir, labels, built=built)]
     contenders[0].info['drift_images_from'] = drift_from
-    if task in ('det', 'seg') and end_to_end:
+    if end_to_end:
         raw = random_crops(images, batch, size, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), seed=2)
-        if task == 'seg':
-            raw = np.ascontiguousarray(raw[:, ::-1])  # mmseg wrappers take BGR like cv2
+        raw = np.ascontiguousarray(raw[:, ::-1])  # exported graphs take BGR, as cv2 reads
         contenders.append(deployed_end_to_end_contender(model, task, raw, engine, precision,
                                                         threads, fuse=fuse))
-        contenders.append(pipeline_contender(model, cfg, images[0], threads, fuse))
-    race(contenders, 1, rounds, per_round(warmup, rounds, 0 if warmup == 0 else 1),
-         per_round(iters, rounds, 1), progress=progress)
-    parts = [dict(race_result(c), warmup=warmup) for c in contenders]
+        contenders.append(pipeline_contender(model, task, images[0], threads, fuse))
+    race(contenders, 1, settings.rounds, settings.round_warmup, settings.round_iters,
+         progress=progress)
+    parts = [dict(race_result(c), warmup=settings.warmup) for c in contenders]
     macs = measure_complexity(model, input_shape[1:]).macs_m * 1e6
     parts[0]['achieved'] = achieved(macs, parts[0]['latency_ms']['median'], precision,
                                     env['roofline'], batch)
     parts[0]['macs_per_image'] = macs
-    report = dict(config=config, task=task, weights=weights, threads=threads,
-                  rounds=rounds, results=parts, environment=env)
+    report = dict(config=config, task=task.name, weights=weights, threads=threads,
+                  rounds=settings.rounds, results=parts, environment=env)
     if choice is not None:
         report['engine_choice'] = choice.as_dict()
     return report

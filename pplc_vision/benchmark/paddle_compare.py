@@ -2,19 +2,21 @@
 the same weights, raced in interleaved rounds in one process, each of ours against Paddle at
 the same precision."""
 import tempfile
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import torch
 
 from ..converters import build_pplcnet_classifier, convert_paddle_pplcnet
 from ..deploy.calibration import load_images, random_crops
-from ..deploy.engines import PyTorchEngine, build_paddle_pplcnet
+from ..deploy.engines import PyTorchEngine
+from ..references.paddleclas import build_paddle_pplcnet
 from .complexity import measure_complexity
 from .drift import run_batches
 from .machine import environment
 from .model_latency import model_contender
 from .paddle_race import (SETTLE_S, add_achieved, our_contenders, paddle_contenders,
                           same_precision_speedups)
+from .settings import Settings
 from .timing import race, race_result
 
 INPUT_HW = (224, 224)
@@ -22,16 +24,11 @@ PADDLE_PRECISIONS = ('fp32', 'bf16', 'int8')
 
 
 def paddle_comparison(engines: Sequence[Tuple[str, str]],
-                      threads: int = 2,
-                      rounds: int = 5,
-                      warmup: int = 10,
-                      iters: int = 40,
+                      settings: Settings = Settings(warmup=50, iters=200),
                       scale: float = 1.0,
-                      calib_dir: Optional[str] = None,
                       workdir: Optional[str] = None,
                       paddle_precisions: Sequence[str] = PADDLE_PRECISIONS,
-                      settle_s: float = SETTLE_S,
-                      log: Callable[[str], None] = print) -> Dict[str, Any]:
+                      settle_s: float = SETTLE_S) -> Dict[str, Any]:
     """PaddleClas' PPLCNet on Paddle Inference + oneDNN (each of ``paddle_precisions``, fp32
     first) against our ``engines`` (``(engine, precision)`` pairs; PyTorch fp32 fused and unfused
     always), same weights, 224x224, batch 1.
@@ -40,12 +37,14 @@ def paddle_comparison(engines: Sequence[Tuple[str, str]],
     converted into our classifier. Every contender is built first, then all are timed in
     ``rounds`` interleaved rounds (order rotated, ``settle_s`` pause before each: Paddle's
     OpenMP threads spin after a run), ``warmup`` untimed and ``iters`` timed calls each per
-    round. Each of ours gets its speed-up over Paddle at its own precision, or the reason there
+    round (``settings``' totals spread over its rounds). Each of ours gets its speed-up over Paddle at its own precision, or the reason there
     is none; a contender that cannot run here is listed in ``skipped``. Raises
     ``EngineNotInstalled`` without paddle; paddle must have been imported before torch.
     """
+    threads, rounds, log = settings.threads, settings.rounds, settings.log
+    warmup, iters = settings.round_warmup, settings.round_iters
     env = environment(roofline_threads=threads)  # before any engine: nothing else runs
-    images = load_images(calib_dir)
+    images = load_images(settings.calib_dir)
     calibration = random_crops(images, 32, INPUT_HW, seed=0)
     drift = random_crops(images, 8, INPUT_HW, seed=1)
     paddle_model = build_paddle_pplcnet(scale, calibration)

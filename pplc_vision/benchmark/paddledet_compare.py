@@ -6,13 +6,13 @@ boxes out, timed in interleaved rounds in one process.
 Paddle side per image: ``cv2.imread`` and BGR->RGB (ppdet's ``Decode``), PaddleDetection's
 evaluation reader (ppdet's operators), the predictor (network, box decoding, rescaling to the
 image, ``multiclass_nms3``). Our side: ``cv2.imread``, the config's test-pipeline resize (mmcv's
-``imresize``), :class:`~pplc_vision.deploy.detection.DetectorExportWrapper` with NMS in the graph
+``imresize``), :class:`~pplc_vision.deploy.tasks.DetectorExportWrapper` with NMS in the graph
 (normalisation inside) on an engine, boxes rescaled to the image.
 """
 import dataclasses
 import os
 import tempfile
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import mmcv
@@ -20,18 +20,18 @@ import numpy as np
 import torch
 from mmdet.structures.bbox import bbox_overlaps
 
-from ..apis import build_model_from_config, load_config
+from ..apis import load_config
 from ..converters.paddledet import convert_paddledet_picodet
 from ..deploy.calibration import load_images, preprocessor_mean_std, random_crops
 from ..deploy.engines import PaddleInferenceEngine, as_tensor_module, build_engine
 from ..deploy.engines.base import import_engine_module
-from ..deploy.engines import paddledet_reference as ref
-from ..deploy.predictor import inference_pipeline
+from ..deploy.tasks import Task, task_for
 from ..models.dense_heads.pico_gfl_head import per_class_candidates
+from ..references import paddledet as ref
 from .drift import measure_drift, run_batches
-from .end_to_end import end_to_end_module
 from .machine import environment
 from .paddle_race import PADDLE_DELETED_PASSES, SETTLE_S
+from .settings import Settings
 from .timing import Contender, race, race_result
 
 CONFIG = 'configs/det/picodet-csppan_pplcnet_1.5x_coco.py'
@@ -63,17 +63,16 @@ class PaddleDetPipeline:
 
 class OursPipeline:
     """Our deployed detector, end to end: the config's test resize on the host, then an engine
-    over the NMS-in-graph module; boxes rescaled to the image as mmdet rescales them."""
+    over the NMS-in-graph module (BGR in); boxes rescaled to the image as mmdet rescales them."""
 
-    def __init__(self, engine, cfg, model: torch.nn.Module) -> None:
-        resize = [t for t in inference_pipeline(cfg) if t['type'] == 'Resize']
+    def __init__(self, engine, task: Task) -> None:
+        resize = [t for t in task.inference_pipeline() if t['type'] == 'Resize']
         if len(resize) != 1 or resize[0].get('keep_ratio', False):
-            raise ValueError(f'config {cfg.filename}: expected one Resize to a fixed size '
+            raise ValueError(f'config {task.cfg.filename}: expected one Resize to a fixed size '
                              f'(keep_ratio=False) in the test pipeline, got {resize}')
         self.engine = engine
         self.size = tuple(resize[0]['scale'])  # (w, h), as mmcv takes it
         self.interpolation = resize[0].get('interpolation', 'bilinear')
-        self.to_rgb = bool(getattr(model.data_preprocessor, '_channel_conversion', False))
 
     def __call__(self, path: str) -> Detections:
         image = cv2.imread(path, cv2.IMREAD_COLOR)  # BGR, as mmdet's LoadImageFromFile
@@ -81,8 +80,6 @@ class OursPipeline:
             raise ValueError(f'{path}: not an image that OpenCV can decode')
         h, w = image.shape[:2]
         resized = mmcv.imresize(image, self.size, interpolation=self.interpolation)
-        if self.to_rgb:
-            resized = resized[:, :, ::-1]
         batch = np.ascontiguousarray(resized.transpose(2, 0, 1)[None], np.float32)
         boxes, scores, labels = self.engine(batch)
         scale = np.array([w / self.size[0], h / self.size[1]] * 2, np.float32)
@@ -107,16 +104,19 @@ def detections_agree(ours: Detections, theirs: Detections, iou: float = MATCH_IO
                 agree=len(ours['labels']) == n and matched == n)
 
 
-def nms_candidates(model: torch.nn.Module, network_inputs: np.ndarray) -> List[int]:
+def nms_candidates(task: Task, model: torch.nn.Module, network_inputs: np.ndarray
+                   ) -> List[int]:
     """Per image, the (prior, class) pairs that enter NMS (per class the ``nms_pre`` best above
     ``score_thr``): what the NMS of both sides works through."""
-    wrapper = end_to_end_module(model, 'det')
+    wrapper = task.end_to_end_module(model)
+    pre = wrapper.preprocess
     counts = []
     with torch.no_grad():
-        for image in network_inputs:  # already normalised: undo the wrapper's normalisation
-            x = torch.from_numpy(image[None]) * wrapper.std + wrapper.mean
+        for image in network_inputs:  # normalised RGB: back to the wrapper's BGR 0..255 input
+            x = (torch.from_numpy(image[None]) * pre.std + pre.mean)[:, [2, 1, 0]]
             boxes, scores, _ = wrapper.decode(x)
-            prior_idx, _ = per_class_candidates(scores[0], wrapper.score_thr, wrapper.nms_pre)
+            prior_idx, _ = per_class_candidates(scores[0], wrapper.settings['score_thr'],
+                                                wrapper.settings['nms_pre'])
             counts.append(int(prior_idx.numel()))
     return counts
 
@@ -141,48 +141,46 @@ def network_contenders(model: torch.nn.Module, engine: str, threads: int,
             for run in (fp32, int8)]
 
 
-def build_models(images: Sequence[np.ndarray], root: str) -> Tuple[Any, torch.nn.Module, Any]:
+def build_models(images: Sequence[np.ndarray], root: str) -> Tuple[Any, torch.nn.Module, Task]:
     """PaddleDetection's PicoDet-LCNet-1.5x (seeded weights, redrawn class predictors, BN
-    statistics of ``images``) and our config's model with its weights converted (strict)."""
+    statistics of ``images``), our config's model with its weights converted (strict), and the
+    config's task."""
     import_engine_module('paddle', 'paddle').seed(0)
     paddle_model = ref.build_paddledet_picodet_lcnet(SCALE)
     ref.redraw_class_predictors(paddle_model)
     calibration = np.concatenate([ref.preprocess(image)[0] for image in images])
     ref.set_paddle_bn_statistics(ref.FeaturesOnly(paddle_model), calibration)
     params = {k: v.numpy() for k, v in paddle_model.state_dict().items()}
-    cfg = load_config(os.path.join(root, CONFIG))
-    ours = build_model_from_config(cfg)
+    task = task_for(load_config(os.path.join(root, CONFIG)))
+    ours = task.build_model()
     state_dict, _, _ = convert_paddledet_picodet(params, source='paddledet PicoDet-LCNet-1.5x')
     ours.load_state_dict(state_dict, strict=True)
-    return paddle_model, ours.eval(), cfg
+    return paddle_model, ours.eval(), task
 
 
 def paddledet_comparison(engines: Sequence[Tuple[str, str]] = (('openvino', 'fp32'),),
+                         settings: Settings = Settings(rounds=10, warmup=20, iters=30,
+                                                       calib_images=16),
                          paddle_precisions: Sequence[str] = ('fp32', ),
-                         threads: int = 2,
-                         rounds: int = 10,
-                         warmup: int = 2,
-                         iters: int = 3,
                          image_paths: Optional[Sequence[str]] = None,
-                         calib_images: int = 16,
-                         calib_dir: Optional[str] = None,
-                         root: str = '.',
-                         settle_s: float = SETTLE_S,
-                         log: Callable[[str], None] = print) -> Dict[str, Any]:
+                         settle_s: float = SETTLE_S) -> Dict[str, Any]:
     """PaddleDetection's deployed PicoDet-LCNet-1.5x on Paddle Inference + oneDNN (each of
     ``paddle_precisions``) against ours on ``engines`` (``(engine, precision)``; int8 runs the
-    network alone, beside the others), same weights, same images, interleaved rounds.
+    network alone, beside the others), same weights, same images, interleaved rounds
+    (``settings``' calls spread over them; each round times every image).
 
     A contender that cannot run here (bf16 without CPU support) is listed in ``skipped`` with
     the reason. Paddle must have been imported before torch (see ``PaddleInferenceEngine``).
     """
+    threads, rounds, log, root = settings.threads, settings.rounds, settings.log, settings.root
+    warmup, iters = settings.round_warmup, settings.round_iters
     paths = [os.path.join(root, p) for p in (image_paths or IMAGES)]
     rgbs = [read_rgb(p) for p in paths]
     torch.set_num_threads(threads)
     load_before = os.getloadavg()
     log(f'PicoDet-LCNet-{SCALE:g}x: PaddleDetection model, BN statistics from {len(paths)} '
         f'images; converted into {CONFIG}')
-    paddle_model, ours, cfg = build_models(rgbs, root)
+    paddle_model, ours, task = build_models(rgbs, root)
     network_inputs = np.concatenate([ref.preprocess(image)[0] for image in rgbs])
     input_hw = ref.EVAL_SIZE
     contenders: List[Contender] = []
@@ -207,16 +205,16 @@ def paddledet_comparison(engines: Sequence[Tuple[str, str]] = (('openvino', 'fp3
             log(f'ours: {key}' + (' (network alone)' if precision == 'int8' else ' end to end'))
             if precision == 'int8':  # NNCF quantises the network; NMS graphs are not quantised
                 contenders += network_contenders(ours, engine_name, threads, network_inputs,
-                                                 calib_images, calib_dir)
+                                                 settings.calib_images, settings.calib_dir)
                 continue
             try:
-                engine = build_engine(end_to_end_module(ours, 'det'), example, engine_name,
+                engine = build_engine(task.end_to_end_module(ours), example, engine_name,
                                       precision, threads)
             except ValueError as e:  # e.g. bf16 on a CPU without it
                 skipped[key] = str(e)
                 log(f'ours: {key} skipped: {e}')
                 continue
-            pipeline = OursPipeline(engine, cfg, ours)
+            pipeline = OursPipeline(engine, task)
             outputs[key] = [pipeline(p) for p in paths]
             contenders.append(Contender(key, lambda i, f=pipeline: f(paths[i]),
                                         dict(engine.info(), part='end_to_end')))
@@ -244,7 +242,7 @@ def paddledet_comparison(engines: Sequence[Tuple[str, str]] = (('openvino', 'fp3
     return dict(
         config=CONFIG, input_hw=list(input_hw), threads=threads, rounds=rounds, warmup=warmup,
         iters=iters, settle_s=settle_s, images=[os.path.relpath(p, root) for p in paths],
-        nms_candidates_per_image=nms_candidates(ours, network_inputs),
+        nms_candidates_per_image=nms_candidates(task, ours, network_inputs),
         detections_per_image=[len(d['labels']) for d in reference],
         params=dict(ours=sum(p.numel() for p in ours.parameters()), paddle=paddle_params),
         results=results, skipped=skipped,

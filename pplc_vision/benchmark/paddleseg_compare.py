@@ -3,19 +3,19 @@ our converted segmenter on our engines, with the same weights, raced in interlea
 process, each of ours against Paddle at the same precision."""
 import os
 import tempfile
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ..apis import build_model_from_config, load_config
 from ..converters.paddleseg import convert_paddleseg_deeplabv3p
 from ..deploy.calibration import load_images, random_crops
 from ..deploy.engines import PyTorchEngine, as_tensor_module
-from ..deploy.engines.paddleseg_reference import (build_paddleseg_deeplabv3p,
-                                                  head_logits_network)
+from ..references.paddleseg import build_paddleseg_deeplabv3p, head_logits_network
 from .complexity import measure_complexity
 from .drift import run_batches
 from .machine import environment
 from .paddle_race import (PADDLE_DELETED_PASSES, SETTLE_S, add_achieved, our_contenders,
                           paddle_contenders, same_precision_speedups)
+from .settings import Settings
 from .timing import race, race_result
 
 #: (row name, our config, PaddleSeg backbone, width)
@@ -30,17 +30,10 @@ PADDLESEG_MEAN_STD = (127.5, 127.5, 127.5)  # (x / 255 - 0.5) / 0.5, RGB
 
 
 def paddleseg_comparison(engines: Sequence[Tuple[str, str]],
-                         threads: int = 2,
-                         rounds: int = 5,
-                         warmup: int = 1,
-                         iters: int = 4,
+                         settings: Settings = Settings(warmup=5, iters=20, calib_images=4),
                          input_hw: Tuple[int, int] = (1024, 2048),
-                         calib_images: int = 4,
-                         calib_dir: Optional[str] = None,
-                         root: str = '.',
                          paddle_precisions: Sequence[str] = ('fp32', 'bf16'),
-                         settle_s: Optional[float] = None,
-                         log: Callable[[str], None] = print) -> Dict[str, Any]:
+                         settle_s: Optional[float] = None) -> Dict[str, Any]:
     """PaddleSeg's DeepLabV3P (PP-LCNet-1x, MobileNetV3-large-0.75x) on Paddle Inference with
     oneDNN (each of ``paddle_precisions``, fp32 first) against our ``engines``, same weights,
     same input size, same run.
@@ -49,14 +42,17 @@ def paddleseg_comparison(engines: Sequence[Tuple[str, str]],
     the latency tables' business). Each Paddle model gets BN statistics from real images; its
     weights are converted into the Table 5 config's model. Both sides run the network alone
     (backbone and head; the stride-4 logits, without the final upsampling). Per segmenter, every
-    contender is built first, then all are timed in ``rounds`` interleaved rounds (``settle_s``
-    pause before each, default ``paddle_race.SETTLE_S``; ``warmup`` untimed, ``iters``
-    timed calls each per round); each of ours gets its speed-up over Paddle at its own
+    contender is built first, then all are timed in ``settings.rounds`` interleaved rounds
+    (``settle_s`` pause before each, default ``paddle_race.SETTLE_S``; ``settings``' untimed and
+    timed calls spread over the rounds); each of ours gets its speed-up over Paddle at its own
     precision, or the reason there is none. Paddle must have been imported before torch.
     """
     settle_s = SETTLE_S if settle_s is None else settle_s
+    threads, rounds, log = settings.threads, settings.rounds, settings.log
+    warmup, iters, calib_images = settings.round_warmup, settings.round_iters, \
+        settings.calib_images
     env = environment(roofline_threads=threads)  # before any engine: nothing else runs
-    images = load_images(calib_dir)
+    images = load_images(settings.calib_dir)
     half_hw = (input_hw[0] // 2, input_hw[1] // 2)
     calibration = random_crops(images, calib_images, half_hw, PADDLESEG_MEAN_STD,
                                PADDLESEG_MEAN_STD, seed=0)
@@ -66,7 +62,7 @@ def paddleseg_comparison(engines: Sequence[Tuple[str, str]],
         log(f'{name}: PaddleSeg model, BN statistics from {calib_images} real crops')
         paddle_model = build_paddleseg_deeplabv3p(backbone, width, calibration=calibration)
         params = {k: v.numpy() for k, v in paddle_model.state_dict().items()}
-        ours = build_model_from_config(load_config(os.path.join(root, config)))
+        ours = build_model_from_config(load_config(os.path.join(settings.root, config)))
         state_dict, _ = convert_paddleseg_deeplabv3p(params, source=name)
         ours.load_state_dict(state_dict, strict=True)
         ours.eval()

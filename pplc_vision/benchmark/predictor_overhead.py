@@ -21,25 +21,22 @@ to a few thousand), and the count the graph gives is reported with the detection
 """
 import os
 import tempfile
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
 
-from ..apis import build_model_from_config, load_config
+from ..apis import load_config
 from ..deploy.calibration import (load_images, preprocessor_mean_std, random_crops,
                                   recalibrate_batchnorm)
-from ..deploy.detection import DetectorExportWrapper
-from ..deploy.detection_head import export_detector_head_onnx
 from ..deploy.engines import as_tensor_module, build_engine
-from ..deploy.export import export_onnx
 from ..deploy.inputs import Frame, read_image
 from ..deploy.predictor import Predictor
-from ..deploy.preprocess import PreprocessInGraph
-from ..deploy.segmentation import export_segmentor_onnx
-from .config_latency import task_of
+from ..deploy.preprocess import PreprocessInGraph, swaps_channels
+from ..deploy.tasks import Task, task_for
 from .machine import environment
+from .settings import Settings
 from .timing import Contender, race, race_result
 
 WEIGHTS = 'random, BatchNorm statistics estimated on real images (no checkpoint)'
@@ -47,21 +44,33 @@ STAGES = ('preprocess', 'network', 'postprocess')
 
 
 class OverheadModel(NamedTuple):
-    """A timed model: its config, the graph's input size (H, W) and the photo it predicts."""
+    """A timed model: its config, the graph's input size (H, W) and the photo it predicts.
+
+    ``frame_size``: the photo is resized to ``shape`` first and decoded from a PNG (a camera
+    frame of the size the test pipeline gives); ``candidates``: (prior, class) scores above a
+    detector's ``score_thr`` (0: not a detector); ``round_iters`` and ``calib_images`` replace
+    the settings' for this model (segmenters: about a second a call)."""
     name: str
     config: str
     shape: Tuple[int, int]
     image: str
+    frame_size: bool = False
+    candidates: int = 0
+    round_iters: Optional[int] = None
+    calib_images: Optional[int] = None
 
 
 MODELS = (
     OverheadModel('PicoDet PP-LCNet-1x', 'configs/det/picodet_pplcnet_1x_coco.py', (416, 416),
-                  'data/demo_coco/images/voc.jpg'),
+                  'data/demo_coco/images/voc.jpg', candidates=1000),
     OverheadModel('DeepLabV3+ PP-LCNet-1x',
                   'configs/seg/deeplabv3plus_pplcnet_1x_os32_cityscapes.py', (1024, 2048),
                   'data/demo_cityscapes/leftImg8bit/val/skimage/'
-                  'skimage_000000_000001_leftImg8bit.png'),
+                  'skimage_000000_000001_leftImg8bit.png', frame_size=True, round_iters=2,
+                  calib_images=4),
 )
+#: the settings of README's and docs/benchmarks.md's overhead rows
+SETTINGS = Settings(rounds=5, warmup=10, iters=100, calib_images=16)
 
 
 def set_test_size(cfg, shape: Sequence[int]) -> None:
@@ -84,8 +93,7 @@ def network_input(model: torch.nn.Module, image_bgr: np.ndarray, shape: Sequence
     """``image_bgr`` resized (bilinear) to ``shape`` and normalised as the model's network takes
     it (channels swapped where its data preprocessor converts BGR to RGB)."""
     resized = cv2.resize(image_bgr, (int(shape[1]), int(shape[0])), interpolation=cv2.INTER_LINEAR)
-    pre = model.data_preprocessor
-    if getattr(pre, '_channel_conversion', False) or getattr(pre, 'channel_conversion', False):
+    if swaps_channels(model.data_preprocessor):
         resized = resized[:, :, ::-1]
     mean, std = preprocessor_mean_std(model)
     x = (resized.astype(np.float32) - np.float32(mean)) / np.float32(std)
@@ -120,21 +128,15 @@ def count_candidates(predictor: Predictor, batch: np.ndarray) -> int:
     return int(sum((torch.from_numpy(o).sigmoid() > threshold).sum() for o in outputs[:levels]))
 
 
-def export_graphs(model: torch.nn.Module, task: str, shape: Sequence[int], folder: str
+def export_graphs(model: torch.nn.Module, task: Task, shape: Sequence[int], folder: str
                   ) -> Dict[str, str]:
-    """The deployment graphs of ``model`` in ``folder``, by name: detection ``head`` (README's
-    predictor command, ``--head-outputs``) and ``nms`` (``export_onnx.py``'s default),
-    segmentation ``logits`` (the default) and ``labels`` (``--seg-output labels``: the argmax in
-    the graph, so that the full-size logits never leave the engine)."""
-    input_shape = (1, 3, int(shape[0]), int(shape[1]))
-    if task == 'seg':
-        return {output: export_segmentor_onnx(model, os.path.join(folder, f'{output}.onnx'),
-                                              input_shape, output=output)
-                for output in ('logits', 'labels')}
-    head = export_detector_head_onnx(model, os.path.join(folder, 'head.onnx'), input_shape)
-    nms = export_onnx(DetectorExportWrapper(model, with_nms=True), torch.rand(*input_shape) * 255,
-                      os.path.join(folder, 'nms.onnx'), output_names=('boxes', 'scores', 'labels'))
-    return dict(head=head, nms=nms)
+    """The deployment graphs of ``model`` in ``folder``, by name: every graph the task's
+    predictor runs (detection ``nms``, ``export_onnx.py``'s default, and ``head``, README's
+    predictor command, ``--head-outputs``; segmentation ``logits``, the default, and ``labels``,
+    ``--seg-output labels``: the argmax in the graph, so that the full-size logits never leave
+    the engine)."""
+    return {graph: task.export(model, os.path.join(folder, f'{graph}.onnx'), shape, graph)
+            for graph in task.overhead_graphs}
 
 
 class StageLog:
@@ -159,46 +161,47 @@ class StageLog:
                     total=float(np.median([sum(t) for t in timed])))
 
 
-def measure_model(spec: OverheadModel, threads: int = 2, rounds: int = 5, warmup: int = 2,
-                  iters: int = 20, seg_iters: int = 2, calib_images: int = 16,
-                  seg_calib_images: int = 4, candidates: int = 1000,
-                  calib_dir: Optional[str] = None, root: str = '.',
-                  log: Callable[[str], None] = print) -> Dict[str, Any]:
+def measure_model(spec: OverheadModel, settings: Settings) -> Dict[str, Any]:
     """Race one model's predictors against their graphs and the network alone (see the module
-    docstring); OpenVINO fp32, ``threads`` engine threads, batch 1. Segmenters make
-    ``seg_iters`` timed calls per round and take ``seg_calib_images`` crops."""
-    cfg = load_config(os.path.join(root, spec.config))
-    task = task_of(cfg)
-    if task not in ('det', 'seg'):
-        raise ValueError(f'{spec.config}: the predictor overhead is measured for detection and '
-                         f'segmentation configs, not {task}')
-    if task == 'seg':
-        iters, calib_images = seg_iters, seg_calib_images
+    docstring); OpenVINO fp32, ``settings.threads`` engine threads, batch 1; ``settings``'
+    warm-up and timed calls spread over its rounds, ``calib_images`` crops for BatchNorm
+    statistics."""
+    cfg = load_config(os.path.join(settings.root, spec.config))
+    task = task_for(cfg)
+    if not task.overhead_graphs:
+        raise ValueError(f'{spec.config}: the predictor overhead is measured for tasks whose '
+                         f'predictor post-processes the network (detection, segmentation), '
+                         f'not {task.name}')
+    threads, rounds, log = settings.threads, settings.rounds, settings.log
+    warmup = settings.round_warmup
+    iters = spec.round_iters or settings.round_iters
+    calib_images = spec.calib_images or settings.calib_images
     set_test_size(cfg, spec.shape)
     h, w = (int(s) for s in spec.shape)
-    image_path = os.path.join(root, spec.image)
+    image_path = os.path.join(settings.root, spec.image)
     image = read_image(image_path)
     note = f'{image.shape[1]}x{image.shape[0]}'
-    if task == 'seg' and image.shape[:2] != (h, w):  # a frame of the size the config resizes to
+    if spec.frame_size and image.shape[:2] != (h, w):  # a frame of the size the config gives
         image = cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)
         note += f', resized to {w}x{h} (bilinear) as a frame of that size'
     torch.manual_seed(0)
-    model = build_model_from_config(cfg)
+    model = task.build_model()
     network = as_tensor_module(model)
     mean, std = preprocessor_mean_std(model)
     log(f'{spec.name}: BatchNorm statistics from {calib_images} real-image crops at {h}x{w}')
-    calibration = random_crops(load_images(calib_dir), calib_images, (h, w), mean, std, seed=0)
+    calibration = random_crops(load_images(settings.calib_dir), calib_images, (h, w), mean, std,
+                               seed=0)
     step = calibration_batch_size((h, w))
     recalibrate_batchnorm(network, [torch.from_numpy(calibration[i:i + step])
                                     for i in range(0, len(calibration), step)])
     del calibration
     extra: Dict[str, Any] = {}
-    if task == 'det':
+    if spec.candidates:
         extra['class_bias_shift'] = set_detection_candidates(
-            model, network_input(model, image, (h, w)), candidates)
+            model, network_input(model, image, (h, w)), spec.candidates)
     model.eval()
     with tempfile.TemporaryDirectory(prefix='pplc_overhead_') as tmp:
-        if task == 'seg':  # a 2048x1024 PNG, as Cityscapes stores its frames
+        if spec.frame_size:  # a 2048x1024 PNG, as Cityscapes stores its frames
             decode_path = os.path.join(tmp, 'frame.png')
             cv2.imwrite(decode_path, image)
         else:
@@ -230,7 +233,7 @@ def measure_model(spec: OverheadModel, threads: int = 2, rounds: int = 5, warmup
             f'calls (after {warmup} untimed)')
         race(contenders, 1, rounds, warmup, iters, progress=False)
         results = {c.key: race_result(c) for c in contenders}
-        if task == 'det':
+        if spec.candidates:
             extra['candidates'] = count_candidates(predictors['head'], batches['head'])
             extra['detections'] = {name: int(len(logs[name].last.labels)) for name in logs}
     network_ms = results['network']['latency_ms']['median']
@@ -239,28 +242,24 @@ def measure_model(spec: OverheadModel, threads: int = 2, rounds: int = 5, warmup
         entry = results[f'predictor:{name}']
         entry['stages_ms'] = logs[name].medians(warmup, iters)
         overhead[name] = entry['latency_ms']['median'] / network_ms - 1
-    return dict(name=spec.name, config=spec.config, task=task, input_hw=[h, w],
+    return dict(name=spec.name, config=spec.config, task=task.name, input_hw=[h, w],
                 image=spec.image, image_size=note, weights=WEIGHTS, graphs=list(graphs),
                 iters=iters, calib_images=calib_images, results=results, overhead=overhead,
                 **extra)
 
 
-def predictor_overhead(models: Sequence[OverheadModel] = MODELS, threads: int = 2,
-                       rounds: int = 5, warmup: int = 2, iters: int = 20, seg_iters: int = 2,
-                       calib_images: int = 16, seg_calib_images: int = 4,
-                       candidates: int = 1000, calib_dir: Optional[str] = None, root: str = '.',
-                       log: Callable[[str], None] = print) -> Dict[str, Any]:
+def predictor_overhead(settings: Settings = SETTINGS,
+                       models: Sequence[OverheadModel] = MODELS) -> Dict[str, Any]:
     """:func:`measure_model` for every model, with the machine and the load average around
     the run."""
-    if threads < 1:
-        raise ValueError(f'threads must be >= 1, got {threads}')
-    torch.set_num_threads(threads)
+    torch.set_num_threads(settings.threads)
     load_before = os.getloadavg()
-    rows = [measure_model(spec, threads, rounds, warmup, iters, seg_iters, calib_images,
-                          seg_calib_images, candidates, calib_dir, root, log)
-            for spec in models]
-    return dict(threads=threads, engine='openvino', precision='fp32', rounds=rounds,
-                warmup=warmup, iters=iters, seg_iters=seg_iters, candidates=candidates,
+    rows = [measure_model(spec, settings) for spec in models]
+    return dict(threads=settings.threads, engine='openvino', precision='fp32',
+                rounds=settings.rounds, warmup=settings.round_warmup,
+                iters=settings.round_iters,
+                seg_iters=next((m.round_iters for m in models if m.round_iters), None),
+                candidates=next((m.candidates for m in models if m.candidates), None),
                 rows=rows, load_average=dict(before=list(load_before),
                                              after=list(os.getloadavg())),
-                environment=environment(roofline_threads=threads))
+                environment=environment(roofline_threads=settings.threads))

@@ -9,7 +9,7 @@ the model's source reports, read from the library where it carries it (torchvisi
 metadata, mmpretrain metafiles) and otherwise quoted with its source named; none is measured.
 """
 import dataclasses
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mmpretrain import get_model as get_mmpretrain_model
 from mmpretrain.apis import ModelHub
@@ -23,6 +23,7 @@ from .complexity import measure_complexity
 from .machine import environment, environment_line
 from .paper_data import TABLE2
 from .row_models import build_row_model
+from .settings import Settings
 from .table_build import prepare_engine_inputs, race_engines
 from .timing import format_spread
 
@@ -119,38 +120,30 @@ def build_survey_model(entry: SurveyModel, root: str = '.') -> nn.Module:
 
 def measure_survey(models: Sequence[SurveyModel],
                    engines: Sequence[Tuple[str, str]],
-                   threads: int = 2,
-                   warmup: int = 30,
-                   iters: int = 200,
-                   calib_dir: Optional[str] = None,
-                   calib_images: int = 32,
-                   drift_images: int = 8,
-                   root: str = '.',
-                   log: Callable[[str], None] = print,
-                   rounds: int = 5) -> Dict[str, Any]:
+                   settings: Settings = Settings()) -> Dict[str, Any]:
     """Params, MACs and latency on every engine spec of each model (engines raced in
     ``rounds`` interleaved rounds), with its reported top-1."""
-    env = environment(roofline_threads=threads)
-    images = load_images(calib_dir)
+    env = environment(roofline_threads=settings.threads)
+    images = load_images(settings.calib_dir)
     rows = []
     for entry in models:
-        log(f'survey: {entry.name}')
+        settings.log(f'survey: {entry.name}')
         top1, source = reported_top1(entry)
-        model = build_survey_model(entry, root)
-        calibration, drift = prepare_engine_inputs(model, INPUT_HW, images, calib_images,
-                                                   drift_images)
+        model = build_survey_model(entry, settings.root)
+        calibration, drift = prepare_engine_inputs(model, INPUT_HW, images,
+                                                   settings.calib_images, settings.drift_images)
         switched = reparameterize(model)  # after BN estimation: branches carry their own BNs
         model.eval()
         size = measure_complexity(model, (3, ) + INPUT_HW)
-        latency, _ = race_engines(model, drift, engines, threads, calibration, rounds, warmup,
-                                  iters, size.macs, env['roofline'])
+        latency, _ = race_engines(model, drift, engines, settings, calibration, size.macs,
+                                  env['roofline'])
         rows.append(dict(name=entry.name, library=entry.library, model=entry.model,
                          weights=entry.weights, reparameterized_blocks=switched,
                          params=size.params, macs=size.macs, params_m=size.params_m,
                          macs_m=size.macs_m, latency=latency,
                          reported_top1=top1, top1_source=source, note=entry.note))
-    return dict(input_hw=list(INPUT_HW), threads=threads,
-                engines=[f'{e}:{p}' for e, p in engines], rows=rows, rounds=rounds,
+    return dict(input_hw=list(INPUT_HW), threads=settings.threads,
+                engines=[f'{e}:{p}' for e, p in engines], rows=rows, rounds=settings.rounds,
                 environment=env)
 
 

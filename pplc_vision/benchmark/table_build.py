@@ -7,7 +7,7 @@ Paddle Inference + MKLDNN); ratios are. Sizes are compared with the paper within
 """
 import dataclasses
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -22,7 +22,8 @@ from .model_latency import model_contender
 from .paper_data import TABLE2, PaperRow, PaperTable
 from .roofline import achieved
 from .row_models import build_row_model
-from .timing import per_round, race, race_result
+from .settings import Settings
+from .timing import race, race_result
 
 # The paper prints params to 0.1 M (so +-0.05 M is rounding) and MACs as integers; PP-LCNet's
 # MACs must be within 2% (measured: at most 1.6%, PP-LCNet-0.35x; README's model table).
@@ -60,23 +61,21 @@ def usable_cores() -> int:
 
 
 def race_engines(model: nn.Module, images: np.ndarray, engines: Sequence[Tuple[str, str]],
-                 threads: int, calibration: np.ndarray, rounds: int, warmup: int, iters: int,
-                 macs: float, roofline: Optional[Dict[str, Any]],
-                 throughput_batch: Optional[int] = None, throughput_threads: int = 1
-                 ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-    """One network on every engine spec, built first, then timed in ``rounds`` interleaved
-    rounds (``warmup``/``iters`` totals spread over them); with ``throughput_batch`` its
-    fp32/bf16 engines at that batch and ``throughput_threads`` race with them. Returns the
-    batch-1 and the batched results by spec, each with its achieved rate against
-    ``roofline`` (``macs`` per image)."""
-    contenders = [model_contender(model, images, engine, precision, threads,
+                 settings: Settings, calibration: np.ndarray, macs: float,
+                 roofline: Optional[Dict[str, Any]], throughput_batch: Optional[int] = None,
+                 throughput_threads: int = 1) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """One network on every engine spec, built first, then timed in ``settings.rounds``
+    interleaved rounds; with ``throughput_batch`` its fp32/bf16 engines at that batch and
+    ``throughput_threads`` race with them. Returns the batch-1 and the batched results by
+    spec, each with its achieved rate against ``roofline`` (``macs`` per image)."""
+    contenders = [model_contender(model, images, engine, precision, settings.threads,
                                   calibration=calibration, key=f'{engine}:{precision}')
                   for engine, precision in engines]
     batched = [model_contender(model, images, engine, precision, throughput_threads,
                                batch=throughput_batch, key=f'{engine}:{precision}')
                for engine, precision in engines if throughput_batch and precision != 'int8']
-    race(contenders + batched, 1, rounds, per_round(warmup, rounds, 1),
-         per_round(iters, rounds, 1))
+    race(contenders + batched, 1, settings.rounds, max(settings.round_warmup, 1),
+         settings.round_iters)
     latencies, throughput = {}, {}
     for c in contenders + batched:
         result = race_result(c)
@@ -93,50 +92,42 @@ def race_engines(model: nn.Module, images: np.ndarray, engines: Sequence[Tuple[s
 
 def measure_table(table: PaperTable,
                   engines: Sequence[Tuple[str, str]],
-                  threads: int = 2,
-                  warmup: int = 30,
-                  iters: int = 200,
-                  calib_dir: Optional[str] = None,
-                  calib_images: int = 32,
-                  drift_images: int = 8,
-                  root: str = '.',
+                  settings: Settings = Settings(),
                   rows: Optional[Sequence[str]] = None,
-                  log: Callable[[str], None] = print,
-                  rounds: int = 5,
                   throughput_batch: Optional[int] = None) -> Dict[str, Any]:
     """Measure every row of ``table`` (or the named ``rows``) on every engine spec.
 
-    Per row, all engines are built first and then timed in ``rounds`` interleaved rounds
-    (:func:`~.timing.race`; ``warmup`` and ``iters`` are totals, spread over the rounds), so
-    each median carries the spread across rounds. With ``throughput_batch`` the fp32/bf16
+    Per row, all engines are built first and then timed in ``settings.rounds`` interleaved
+    rounds (:func:`~.timing.race`), so each median carries the spread across rounds. With ``throughput_batch`` the fp32/bf16
     engines are also built for that batch at the machine's core count and raced with the
     others (images per second). The fp32/bf16 GEMM roofline is measured at the start, and each
     figure's achieved GMAC/s and fraction of that roof are kept beside it.
     """
-    env = environment(roofline_threads=threads)
+    env = environment(roofline_threads=settings.threads)
     cores = usable_cores()
-    images = load_images(calib_dir)
+    images = load_images(settings.calib_dir)
     selected = [r for r in table.rows if rows is None or r.name in rows]
     if throughput_batch is not None and throughput_batch < 2:
         raise ValueError(f'throughput batch must be >= 2, got {throughput_batch}')
     measured = []
     for row in selected:
-        log(f'{table.key}: {row.name}')
-        model = build_row_model(row.build, root)
+        settings.log(f'{table.key}: {row.name}')
+        model = build_row_model(row.build, settings.root)
         complexity = measure_complexity(model, (3, ) + tuple(table.input_hw))
         calibration, drift = prepare_engine_inputs(
-            model, table.input_hw, images, calib_images,
-            max(drift_images, throughput_batch or 0))
+            model, table.input_hw, images, settings.calib_images,
+            max(settings.drift_images, throughput_batch or 0))
         latencies, throughput = race_engines(
-            model, drift, engines, threads, calibration, rounds, warmup, iters,
-            complexity.macs_m * 1e6, env['roofline'], throughput_batch, cores)
+            model, drift, engines, settings, calibration, complexity.macs_m * 1e6,
+            env['roofline'], throughput_batch, cores)
         measured.append(dict(row=dataclasses.asdict(row), params_m=complexity.params_m,
                              macs_m=complexity.macs_m, latency=latencies,
                              throughput=throughput))
     return dict(table=table.key, title=table.title, input_hw=list(table.input_hw),
-                threads=threads, engines=[f'{e}:{p}' for e, p in engines], rows=measured,
-                rounds=rounds, warmup_per_round=per_round(warmup, rounds, 1),
-                iters_per_round=per_round(iters, rounds, 1),
+                threads=settings.threads, engines=[f'{e}:{p}' for e, p in engines],
+                rows=measured, rounds=settings.rounds,
+                warmup_per_round=max(settings.round_warmup, 1),
+                iters_per_round=settings.round_iters,
                 throughput_batch=throughput_batch, throughput_threads=cores,
                 ratios=table_ratios(table, measured), environment=env)
 

@@ -1,11 +1,14 @@
-"""Command-line plumbing shared by the table tools (ablation_table.py, survey_table.py): the
-measurement options, their checks, and where the rendered table goes."""
+"""Command-line plumbing shared by the table tools (ablation_table.py, survey_table.py,
+reproduce_tables.py): the measurement options, the settings they make, and where the rendered
+table goes."""
 import argparse
+import sys
 from typing import Any, Dict
 
 from ..engine.atomic_save import atomic_write_bytes
 from .markdown import update_markdown_section
 from .report import write_json
+from .settings import Settings
 
 
 def add_measurement_args(parser: argparse.ArgumentParser, section: str) -> None:
@@ -26,11 +29,17 @@ def add_measurement_args(parser: argparse.ArgumentParser, section: str) -> None:
                         '(e.g. docs/benchmarks.md)')
 
 
-def check_measurement_args(args: argparse.Namespace) -> None:
-    """A ValueError naming the options when the counts make no sense."""
-    if args.threads < 1 or args.iters < 1 or args.warmup < 0 or args.rounds < 1:
-        raise ValueError(f'need --threads >= 1, --iters >= 1, --warmup >= 0, --rounds >= 1, '
-                         f'got {args.threads}, {args.iters}, {args.warmup}, {args.rounds}')
+def log_to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def settings_from_args(args: argparse.Namespace, root: str) -> Settings:
+    """The :class:`~.settings.Settings` of the measurement options (a ValueError naming them
+    when the counts make no sense); progress goes to stderr."""
+    return Settings(threads=args.threads, rounds=args.rounds, warmup=args.warmup,
+                    iters=args.iters, calib_dir=args.calib_dir, root=root, log=log_to_stderr,
+                    **{k: getattr(args, k) for k in ('calib_images', 'drift_images')
+                       if getattr(args, k, None) is not None})
 
 
 def write_outputs(text: str, measured: Dict[str, Any], args: argparse.Namespace,

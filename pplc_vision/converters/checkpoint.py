@@ -3,7 +3,6 @@ from collections import OrderedDict
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence
 
 import torch
-from mmpretrain.models.utils import make_divisible
 from torch import nn
 
 from ..engine.atomic_save import atomic_write
@@ -39,7 +38,8 @@ def build_pplcnet_classifier(scale: float,
             head=dict(
                 type='PPLCNetClsHead',
                 num_classes=num_classes,
-                in_channels=make_divisible(512 * scale, 8),
+                in_channels=512,
+                widen_factor=scale,
                 use_last_conv=use_last_conv,
                 last_conv_bias=last_conv_bias)), 'mmpretrain')
 

@@ -10,7 +10,6 @@ import re
 from collections import OrderedDict
 from typing import Any, Mapping, Optional, Tuple
 
-from mmpretrain.models.utils import make_divisible
 from torch import nn
 
 from ..models.backbones.paddle_mobilenet_v3 import PaddleMobileNetV3
@@ -55,11 +54,6 @@ def mobilenet_v3_backbone_key(name: str) -> Optional[str]:
     return _paddle_to_torch_key(name)
 
 
-def head_in_channels(arch: str, widen_factor: float) -> int:
-    """Channels of the classifier's ``last_second_conv`` (Paddle's ``class_squeeze`` x width)."""
-    return make_divisible(PaddleMobileNetV3.last_conv_channels[arch] * widen_factor, 8)
-
-
 def build_mobilenet_v3_classifier(arch: str, widen_factor: float, num_classes: int = 1000,
                                   dropout_rate: float = 0.2) -> nn.Module:
     """The mmpretrain ``ImageClassifier`` equal to PaddleClas' ``MobileNetV3_{arch}_x{w}``."""
@@ -72,7 +66,8 @@ def build_mobilenet_v3_classifier(arch: str, widen_factor: float, num_classes: i
             head=dict(
                 type='PPLCNetClsHead',
                 num_classes=num_classes,
-                in_channels=head_in_channels(arch, widen_factor),
+                in_channels=PaddleMobileNetV3.last_conv_channels[arch],
+                widen_factor=widen_factor,
                 mid_channels=1280,
                 last_conv_bias=False,
                 dropout_rate=dropout_rate)), 'mmpretrain')

@@ -104,7 +104,8 @@ def picodet_head_key(name: str, family: str) -> Optional[str]:
     if m := _PREDICTOR.match(name):
         kind, level, leaf = m.groups()
         if family != 'v2':
-            return f'bbox_head.gfl_preds.{level}.{leaf}' if kind == 'cls' else None
+            # one predictor for classes and boxes (share_cls_reg): head_cls only
+            return f'bbox_head.gfl_preds.{level}.{leaf}' if kind != 'reg' else None
         return f'bbox_head.head_{kind}.{level}.{leaf}'
     if name == 'head.distribution_project.project':
         return 'bbox_head.integral.project'

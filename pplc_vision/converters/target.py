@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope, Registry
 from torch import nn
 
-from ..apis.model_builder import build_model_from_config
+from ..registry import build_model_from_config
 from .checkpoint import ConversionError, StateDict, _short, state_dict_mismatch
 
 

@@ -10,7 +10,8 @@ from mmengine.registry import DATASETS, DefaultScope
 from ..datasets.coco_file import file_classes
 
 
-def _test_dataset_cfg(cfg: Config) -> dict:
+def test_dataset_cfg(cfg: Config) -> dict:
+    """The test dataloader's dataset config, dataset wrappers looked through."""
     dataset = cfg.get('test_dataloader', {}).get('dataset', {})
     while 'dataset' in dataset and 'pipeline' not in dataset:  # dataset wrappers
         dataset = dataset['dataset']
@@ -55,7 +56,7 @@ def _from_dataset_class(dataset: dict, scope: str) -> Optional[List[str]]:
 
 def config_class_names(cfg: Config, num_classes: int) -> List[str]:
     """``num_classes`` names for ``cfg``'s model: the test set's, else ``class0, class1, ...``."""
-    dataset = _test_dataset_cfg(cfg)
+    dataset = test_dataset_cfg(cfg)
     for names in (_from_config(dataset), _from_dataset_class(dataset, cfg.default_scope)):
         if names is not None and len(names) == num_classes:
             return names
@@ -65,6 +66,6 @@ def config_class_names(cfg: Config, num_classes: int) -> List[str]:
 def config_palette(cfg: Config, num_classes: int) -> Optional[list]:
     """The test dataset class's palette when it has one colour per class."""
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        cls = DATASETS.get(_test_dataset_cfg(cfg).get('type', ''))
+        cls = DATASETS.get(test_dataset_cfg(cfg).get('type', ''))
     palette = getattr(cls, 'METAINFO', {}).get('palette') if cls is not None else None
     return list(palette) if palette and len(palette) == num_classes else None

@@ -1,7 +1,8 @@
 """ONNX export of any tensor-in/tensor-out module: the one export path of all three tasks.
 
 OpenMMLab models take data samples; each task wraps its model into a plain module first
-(see the task modules next to this one) and exports it here.
+(:mod:`pplc_vision.deploy.tasks`) and exports it here, with the contract it was exported with
+(:mod:`.contract`) written into the file's ``metadata_props``.
 """
 import io
 from typing import Dict, Optional, Sequence
@@ -22,13 +23,15 @@ def export_onnx(module: nn.Module,
                 output_names: Sequence[str] = ('output', ),
                 dynamic_axes: Optional[Dict[str, Dict[int, str]]] = None,
                 opset: int = DEFAULT_OPSET,
-                dynamo: bool = False) -> str:
+                dynamo: bool = False,
+                metadata: Optional[Dict[str, str]] = None) -> str:
     """Export ``module`` (eval mode) to a single ONNX file, written atomically; returns ``path``.
 
     The TorchScript exporter (``dynamo=False``) is the default: it handles the data-dependent
     Python of OpenMMLab heads by tracing. Weights are stored inside the file (no external data),
     so the graph is serialised in memory and then published with
-    :func:`~pplc_vision.engine.atomic_save.atomic_write_bytes`.
+    :func:`~pplc_vision.engine.atomic_save.atomic_write_bytes`. ``metadata`` becomes the
+    file's ``metadata_props`` (string keys and values).
     """
     if example.dim() != 4:
         raise ValueError(f'export_onnx: expected an (N, C, H, W) example input, '
@@ -42,18 +45,22 @@ def export_onnx(module: nn.Module,
             output_names=list(output_names), dynamic_axes=dynamic_axes,
             opset_version=opset, dynamo=dynamo, external_data=False,
             do_constant_folding=True)
-    atomic_write_bytes(buffer.getvalue(), path)
+    data = buffer.getvalue()
+    if metadata:
+        data = with_metadata(data, metadata)
+    atomic_write_bytes(data, path)
     return path
 
 
-def onnxruntime_session(path: str, threads: Optional[int] = None):
-    """An onnxruntime CPU session with a fixed thread count (``None``: onnxruntime's default)."""
-    try:  # optional dependency (the [deploy] extra): export itself does not need it
-        import onnxruntime as ort
+def with_metadata(model_bytes: bytes, metadata: Dict[str, str]) -> bytes:
+    """A serialised ONNX model with ``metadata`` as its ``metadata_props`` (replacing any)."""
+    try:  # optional dependency (the [deploy] extra), needed only to write the contract
+        import onnx
     except ImportError:
-        raise ImportError('onnxruntime is not installed: pip install -e .[deploy]') from None
-    options = ort.SessionOptions()
-    if threads is not None:
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-    return ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
+        raise ImportError('writing the model contract needs onnx: pip install -e .[deploy]') \
+            from None
+    model = onnx.load_from_string(model_bytes)
+    del model.metadata_props[:]
+    for key, value in metadata.items():
+        model.metadata_props.add(key=key, value=value)
+    return model.SerializeToString()

@@ -1,14 +1,30 @@
-"""What the predictor returns for one image: one dataclass per task, and its JSON form.
+"""What the predictor returns for one image: one dataclass per task, and its JSON records.
 
 Every result carries its image's name, the class names, the time each stage took and the
-OpenMMLab data sample the task's visualizer draws (``sample``).
+OpenMMLab data sample the task's visualizer draws (``sample``); ``records()`` gives the JSON
+records ``tools/deployment/infer.py --out`` writes, whatever the task.
 """
+import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
+import cv2
 import numpy as np
 
 from ..models.heads.pulc_postprocess import to_builtin
+from .inputs import PredictorInputError
+
+
+@dataclass
+class DatasetIds:
+    """The ids a dataset's own annotation file gives: images by real path, categories by label
+    (so that detection records are COCO results pycocotools reads as they are: ``image_id`` for
+    the images of the file, ``category_id`` the file's id of each box's class)."""
+    image_ids: Dict[str, int]
+    category_ids: List[int]
+
+    def image_id(self, path: str) -> Optional[int]:
+        return self.image_ids.get(os.path.realpath(path)) if path else None
 
 
 @dataclass
@@ -37,6 +53,16 @@ class Prediction:
         if self.frame_index is not None:
             out['frame'] = self.frame_index
         return out
+
+    def records(self, label_png: Optional[str] = None, ids: Optional[DatasetIds] = None,
+                path: str = '') -> List[Dict[str, Any]]:
+        """The JSON records of this result (``label_png``: where a segmentation's label map is
+        written; ``ids``: the dataset ids of the image at ``path``, when it is one of them)."""
+        return [self.to_json()]
+
+    def summary(self) -> Optional[str]:
+        """The line ``infer.py`` prints for this image, if the task prints one."""
+        return None
 
 
 @dataclass
@@ -97,12 +123,24 @@ class Detections(Prediction):
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
-    def to_json(self) -> List[Dict[str, Any]]:
-        """COCO-style results: one record per box, ``bbox`` as [x, y, w, h]."""
+    def to_json(self, image_id: Optional[int] = None,
+                category_ids: Optional[Sequence[int]] = None) -> List[Dict[str, Any]]:
+        """COCO-style results: one record per box, ``bbox`` as [x, y, w, h], ``label`` the
+        class index; ``category_id`` the dataset's id of the class (the label without
+        ``category_ids``) and ``image_id`` when given."""
         base = self._json_base()
+        if image_id is not None:
+            base['image_id'] = image_id
         return [dict(base, bbox=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)],
-                     score=float(s), category_id=int(c), category=self.class_names[int(c)])
+                     score=float(s), label=int(c), category=self.class_names[int(c)],
+                     category_id=int(category_ids[int(c)] if category_ids else c))
                 for (x1, y1, x2, y2), s, c in zip(self.boxes, self.scores, self.labels)]
+
+    def records(self, label_png: Optional[str] = None, ids: Optional[DatasetIds] = None,
+                path: str = '') -> List[Dict[str, Any]]:
+        if ids is None:
+            return self.to_json()
+        return self.to_json(ids.image_id(path), ids.category_ids)
 
 
 @dataclass
@@ -118,3 +156,13 @@ class Segmentation(Prediction):
         if png is not None:
             out['label_png'] = png
         return out
+
+    def records(self, label_png: Optional[str] = None, ids: Optional[DatasetIds] = None,
+                path: str = '') -> List[Dict[str, Any]]:
+        """The record; the label map goes to ``label_png`` (8-bit, 16-bit above 256 classes)."""
+        if label_png is not None:
+            os.makedirs(os.path.dirname(os.path.abspath(label_png)), exist_ok=True)
+            depth = np.uint8 if len(self.class_names) <= 256 else np.uint16
+            if not cv2.imwrite(label_png, self.label_map.astype(depth)):
+                raise PredictorInputError(f'{label_png}: cannot write the label PNG')
+        return [self.to_json(label_png)]

@@ -38,7 +38,7 @@ from mmengine.structures import InstanceData
 from mmdet.structures import DetDataSample
 from pplc_vision.apis import build_model_from_config
 from pplc_vision.converters.paddledet import picodet_key
-from pplc_vision.deploy.engines import paddledet_reference as ref
+from pplc_vision.references import paddledet as ref
 
 from training_parity import (Side, assert_all_close, assert_grads_match,
                              assert_hyperparameters_match, assert_losses_match,

@@ -17,7 +17,8 @@ from pplc_vision.benchmark.ablations import (ABLATION_DIR, ABLATION_TABLES, DESI
                                              ablation_config, ablation_configs,
                                              measure_ablations, render_ablations, select_tables)
 from pplc_vision.benchmark.complexity import measure_complexity
-from pplc_vision.models.layers import DepthSepConv
+from pplc_vision.benchmark.settings import Settings
+from pplc_vision.models.layers import DepthSepConv, scaled_width
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, 'tools', 'analysis_tools', 'ablation_table.py')
@@ -69,8 +70,9 @@ def test_every_config_in_the_folder_is_a_table_row():
 @pytest.mark.parametrize('config', ablation_configs(), ids=os.path.basename)
 def test_config_builds_and_predicts(config):
     cfg = load_config(os.path.join(ROOT, config))
-    assert cfg.model.backbone.widen_factor == 0.5 and cfg.model.head.in_channels == 256
+    assert cfg.model.backbone.widen_factor == cfg.model.head.widen_factor == 0.5
     model = _build(config)
+    assert model.head.in_channels == 256
     samples = [DataSample().set_gt_label(1), DataSample().set_gt_label(3)]
     with torch.no_grad():
         preds = model(torch.randn(2, 3, 64, 64), samples, mode='predict')
@@ -117,7 +119,8 @@ def test_table8_each_removal_keeps_or_lowers_the_size(sizes):
 
 def test_removing_the_last_conv_removes_exactly_its_weights(sizes):
     head = load_config(os.path.join(ROOT, DESIGN_CONFIG)).model.head
-    c, mid, n = head.in_channels, head.mid_channels, head.num_classes
+    c, mid, n = scaled_width(head.in_channels, head.widen_factor), head.mid_channels, \
+        head.num_classes
     removed = sizes[DESIGN_CONFIG].params - sizes[ablation_config('no-last-conv')].params
     # last conv (no bias) and the 1280-input FC, replaced by a c-input FC
     assert removed == c * mid + (mid * n + n) - (c * n + n)
@@ -162,8 +165,8 @@ def test_unknown_table_is_a_clear_error():
 
 
 def test_measure_with_latency_and_render():
-    measured = measure_ablations(['table7'], [('pytorch', 'fp32')], threads=1, warmup=0, iters=2,
-                                 root=ROOT, log=lambda m: None)
+    measured = measure_ablations(['table7'], [('pytorch', 'fp32')], Settings(
+        threads=1, rounds=1, warmup=0, iters=2, root=ROOT, log=lambda m: None))
     rows = measured['tables'][0]['rows']
     assert [r['config'] for r in rows] == [r.config for r in ABLATION_TABLES['table7'].rows]
     design = rows[-1]

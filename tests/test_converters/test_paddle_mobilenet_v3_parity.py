@@ -18,9 +18,9 @@ from pplc_vision.benchmark.complexity import measure_complexity
 from pplc_vision.converters import build_mobilenet_v3_classifier, mobilenet_v3_backbone_key
 from pplc_vision.converters.cli import main_mobilenet_v3
 from pplc_vision.deploy.calibration import load_images, random_crops
-from pplc_vision.deploy.engines.paddle_inference import (import_paddleclas_mobilenet_v3,
-                                                         import_paddleclas_pplcnet,
-                                                         set_paddle_bn_statistics)
+from pplc_vision.references.paddleclas import (import_paddleclas_mobilenet_v3,
+                                               import_paddleclas_pplcnet,
+                                               set_paddle_bn_statistics)
 from pplc_vision.models import PaddleMobileNetV3
 
 import paddle  # noqa: E402  (test-only dependency: bash tools/setup_env.sh --test)

@@ -13,7 +13,7 @@ from mmengine.runner import load_checkpoint
 
 from paddle_helpers import randomize_paddle_model
 from pplc_vision.converters import build_pplcnet_classifier
-from pplc_vision.deploy.engines.paddle_inference import import_paddleclas_pplcnet
+from pplc_vision.references.paddleclas import import_paddleclas_pplcnet
 
 import paddle  # noqa: E402  (test-only dependency: bash tools/setup_env.sh --test)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

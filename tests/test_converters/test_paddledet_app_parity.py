@@ -27,7 +27,7 @@ import pytest
 import torch
 
 from paddle_helpers import one_line_error
-from pplc_vision.deploy.engines import paddledet_reference as ref
+from pplc_vision.references import paddledet as ref
 from test_paddledet_parity import PHOTOS, box_iou, rgb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -28,7 +28,7 @@ from mmengine.runner import load_checkpoint
 from paddle_helpers import one_line_error
 
 from pplc_vision.apis import build_model_from_config
-from pplc_vision.deploy.engines import paddledet_reference as ref
+from pplc_vision.references import paddledet as ref
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.path.join(ROOT, 'tools', 'model_converters', 'paddledet2mmdet.py')

@@ -25,9 +25,9 @@ from mmengine.runner import load_checkpoint
 from paddle_helpers import one_line_error, randomize
 
 from pplc_vision.apis import build_model_from_config
-from pplc_vision.deploy.engines.paddle_inference import (import_paddleclas_pplcnet,
-                                                         set_paddle_bn_statistics)
-from pplc_vision.deploy.engines.paddleseg_reference import build_paddleseg_deeplabv3p
+from pplc_vision.references.paddleclas import (import_paddleclas_pplcnet,
+                                               set_paddle_bn_statistics)
+from pplc_vision.references.paddleseg import build_paddleseg_deeplabv3p
 from pplc_vision.registry import build_in_scope
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -19,7 +19,7 @@ from mmengine.registry import init_default_scope
 
 import pplc_vision  # noqa: F401  (registers the dataset and transforms)
 from pplc_vision.datasets import PaddleClasList
-from pplc_vision.deploy.engines.paddle_inference import paddleclas_wheel_root
+from pplc_vision.references.paddleclas import paddleclas_wheel_root
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # odd sizes: the rounding of the resized long side and of the crop offset shows

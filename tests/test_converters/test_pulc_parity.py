@@ -26,7 +26,7 @@ import torch
 from mmpretrain import get_model
 
 from paddle_helpers import one_line_error, randomize_paddle_model
-from pplc_vision.deploy.engines.paddle_inference import import_paddleclas_pplcnet
+from pplc_vision.references.paddleclas import import_paddleclas_pplcnet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.path.join(ROOT, 'tools', 'model_converters', 'paddle2pplcnet.py')

@@ -17,7 +17,7 @@ from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
 import pplc_vision  # noqa: F401  (registers the heads)
-from pplc_vision.deploy.engines.paddle_inference import paddleclas_wheel_root
+from pplc_vision.references.paddleclas import paddleclas_wheel_root
 from pplc_vision.models.heads import (PersonAttribute, TableAttribute, ThreshOutput,
                                       VehicleAttribute)
 

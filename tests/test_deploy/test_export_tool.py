@@ -8,9 +8,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from pplc_vision.apis.model_builder import build_model_from_config
 from pplc_vision.deploy import onnxruntime_session
-from pplc_vision.deploy.classification import ClassifierExportWrapper
+from pplc_vision.deploy.tasks import ClassifierExportWrapper
+from pplc_vision.registry import build_model_from_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, 'tools', 'deployment', 'export_onnx.py')
@@ -60,12 +60,11 @@ def test_checkpoint_of_another_config_is_a_clear_error(tmp_path):
     assert not (tmp_path / 'x.onnx').exists()
 
 
-def test_detector_export_size_must_fit_the_largest_stride(tmp_path):
+def test_detector_export_size_must_fit_the_padding(tmp_path):
     result = run_tool('configs/det/picodet_pplcnet_0.5x_coco.py', tmp_path / 'd.onnx',
                       '--shape', 333, 417)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: --shape 333 417: the detector's largest stride is 32, so both sizes must be "
-        "multiples of it (PyTorch pads to them before the network, an exported graph cannot): "
-        "use --shape 320 416")
+        "error: --shape 333 417: the detector's data preprocessor pads images to multiples of "
+        "32 (pad_size_divisor) before the network, an exported graph cannot: use --shape 320 416")
     assert not (tmp_path / 'd.onnx').exists()

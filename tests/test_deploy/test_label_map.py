@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmseg.structures import SegDataSample
 
 import pplc_vision  # noqa: F401  (registers the models)
-from pplc_vision.apis.model_builder import build_model_from_config
+from pplc_vision.registry import build_model_from_config
 from pplc_vision.deploy.label_map import (BLOCK_PIXELS, argmax_classes, postprocess_logits,
                                           resize_is_identity)
 

@@ -13,7 +13,6 @@ re-estimated on the demo photos; and the last layer is re-drawn so that scores s
 detection head whose bias leaves ~100 confident boxes per photo).
 """
 import copy
-import importlib.util
 import json
 import os
 import subprocess
@@ -29,15 +28,13 @@ import torch
 from mmengine.config import Config
 
 import pplc_vision  # noqa: F401  (registers the models)
-from pplc_vision.apis.model_builder import build_model_from_config
-from pplc_vision.deploy.classification import ClassifierExportWrapper
-from pplc_vision.deploy.detection import DetectorExportWrapper
-from pplc_vision.deploy.detection_head import export_detector_head_onnx
-from pplc_vision.deploy.export import export_onnx
 from pplc_vision.deploy.inputs import (PredictorInputError, check_inputs, expand_inputs,
                                        iter_frames)
 from pplc_vision.deploy.predictor import Predictor
-from pplc_vision.deploy.segmentation import export_segmentor_onnx
+from pplc_vision.deploy.tasks import task_for
+from pplc_vision.registry import build_model_from_config
+
+from deploy_helpers import assert_same_detections, run_tool_main
 
 ROOT = Path(__file__).resolve().parents[2]
 INFER = ROOT / 'tools' / 'deployment' / 'infer.py'
@@ -111,12 +108,12 @@ def det(tmp_path_factory) -> SimpleNamespace:
     # 1100 boxes a photo; a test_cfg that differs from the config's, which both sides honour
     ns = build(DET_CONFIG, DET_PHOTOS, 416, confident_head,
                **{'model.test_cfg.nms_pre': NO_CUT, 'model.test_cfg.max_per_img': NO_CUT})
-    head = export_detector_head_onnx(ns.model, str(tmp / 'head.onnx'), (1, 3, 416, 416))
+    task = task_for(ns.cfg)
+    head = task.export(ns.model, str(tmp / 'head.onnx'), (416, 416), graph='head')
     import openvino as ov
     # save_model stores fp16 weights unless told not to (boxes then move by ~0.2 px)
     ov.save_model(ov.convert_model(head), str(tmp / 'head.xml'), compress_to_fp16=False)
-    export_onnx(DetectorExportWrapper(ns.model), torch.rand(1, 3, 416, 416) * 255,
-                str(tmp / 'nms.onnx'), output_names=('boxes', 'scores', 'labels'))
+    task.export(ns.model, str(tmp / 'nms.onnx'), (416, 416), graph='nms')
     ns.dir = tmp
     ns.inputs = DET_PHOTOS + [write_video(DET_PHOTOS, (320, 240), tmp / 'clip.avi')]
     from mmdet.apis import inference_detector
@@ -130,7 +127,7 @@ def seg(tmp_path_factory) -> SimpleNamespace:
     """The demo-Cityscapes DeepLabV3+, logits graph with dynamic size (the photos differ)."""
     tmp = tmp_path_factory.mktemp('seg')
     ns = build(SEG_CONFIG, SEG_PHOTOS, 256, lambda model: None)
-    export_segmentor_onnx(ns.model, str(tmp / 'seg.onnx'), (1, 3, 256, 256), dynamic=True)
+    task_for(ns.cfg).export(ns.model, str(tmp / 'seg.onnx'), (256, 256), dynamic=True)
     ns.dir = tmp
     ns.inputs = SEG_PHOTOS + [write_video(SEG_PHOTOS[:1], (256, 192), tmp / 'clip.avi')]
     from mmseg.apis import inference_model
@@ -147,33 +144,13 @@ def cls(tmp_path_factory) -> SimpleNamespace:
 
     tmp = tmp_path_factory.mktemp('cls')
     ns = build(CLS_CONFIG, CLS_PHOTOS, 64, spread_fc)
-    export_onnx(ClassifierExportWrapper(ns.model), torch.rand(1, 3, 64, 64) * 255,
-                str(tmp / 'cls.onnx'))
+    task_for(ns.cfg).export(ns.model, str(tmp / 'cls.onnx'), (64, 64))
     ns.dir = tmp
     ns.inputs = CLS_PHOTOS + [write_video(CLS_PHOTOS, (28, 28), tmp / 'clip.avi')]
     from mmpretrain.apis import ImageClassificationInferencer
     inferencer = ImageClassificationInferencer(model=ns.model, device='cpu')
     ns.expected = [inferencer(f.image)[0]['pred_scores'] for f in frames_of(ns.inputs)]
     return ns
-
-
-def assert_same_detections(got, expected, name: str) -> None:
-    """The same boxes (within 1e-3 of the largest coordinate) with the same labels and scores
-    (1e-4), best first; boxes whose scores tie may come in either order."""
-    ref, ref_scores, ref_labels = (expected.bboxes.numpy(), expected.scores.numpy(),
-                                   expected.labels.numpy())
-    assert len(ref) >= 10, f'{name}: too few reference boxes to compare'
-    assert len(got.boxes) == len(ref), name
-    fits = ((np.abs(got.boxes[:, None] - ref[None]).max(-1) <= 1e-3 * np.abs(ref).max()) &
-            (got.labels[:, None] == ref_labels[None]) &
-            (np.abs(got.scores[:, None] - ref_scores[None]) <= 1e-4))
-    free = np.ones(len(ref), bool)
-    for i, row in enumerate(fits):
-        candidates = np.flatnonzero(row & free)
-        assert len(candidates), f'{name}: box {got.boxes[i]} ({got.labels[i]}, ' \
-            f'{got.scores[i]:.5f}) is not in the reference'
-        free[candidates[0]] = False
-    assert np.all(np.diff(got.scores) <= 1e-6), f'{name}: not best first'
 
 
 @pytest.mark.parametrize('engine,graph', [
@@ -224,20 +201,6 @@ def test_top1_equals_pytorch(cls, engine):
 
 
 # ------------------------------------------------------------------- bad input: one line
-def load_infer_tool():
-    spec = importlib.util.spec_from_file_location('infer_tool', INFER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_in_process(monkeypatch, capsys, *argv) -> tuple:
-    """tools/deployment/infer.py's main() with ``argv``: (exit code, stderr)."""
-    monkeypatch.setattr(sys, 'argv', ['infer.py', *map(str, argv)])
-    code = load_infer_tool().main()
-    return code, capsys.readouterr().err
-
-
 def test_non_image_in_a_folder_is_named(cls, tmp_path, monkeypatch, capsys):
     folder = tmp_path / 'photos'
     folder.mkdir()
@@ -246,8 +209,8 @@ def test_non_image_in_a_folder_is_named(cls, tmp_path, monkeypatch, capsys):
     (folder / 'notes.txt').write_text('not an image')
     with pytest.raises(PredictorInputError, match=r'notes\.txt: not an image'):
         check_inputs(expand_inputs([str(folder)]))
-    code, err = run_in_process(monkeypatch, capsys, CLS_CONFIG, cls.dir / 'cls.onnx', folder,
-                               '--engine', 'onnxruntime', '--out', tmp_path / 'r.json')
+    code, err = run_tool_main(INFER, monkeypatch, capsys, CLS_CONFIG, cls.dir / 'cls.onnx',
+                              folder, '--engine', 'onnxruntime', '--out', tmp_path / 'r.json')
     assert code == 2 and err.strip() == \
         f'error: {folder / "notes.txt"}: not an image that OpenCV can decode'
     assert not (tmp_path / 'r.json').exists()
@@ -256,15 +219,15 @@ def test_non_image_in_a_folder_is_named(cls, tmp_path, monkeypatch, capsys):
 def test_unreadable_video_is_named(cls, tmp_path, monkeypatch, capsys):
     video = tmp_path / 'broken.mp4'
     video.write_bytes(os.urandom(4096))
-    code, err = run_in_process(monkeypatch, capsys, CLS_CONFIG, cls.dir / 'cls.onnx', video,
-                               '--engine', 'onnxruntime')
+    code, err = run_tool_main(INFER, monkeypatch, capsys, CLS_CONFIG, cls.dir / 'cls.onnx',
+                              video, '--engine', 'onnxruntime')
     assert code == 2 and err.strip() == f'error: {video}: not a video that OpenCV can open'
 
 
 def test_model_of_another_config_is_named(cls, seg, tmp_path, monkeypatch, capsys):
     model = seg.dir / 'seg.onnx'
-    code, err = run_in_process(monkeypatch, capsys, CLS_CONFIG, model, CLS_PHOTOS[0],
-                               '--engine', 'onnxruntime')
+    code, err = run_tool_main(INFER, monkeypatch, capsys, CLS_CONFIG, model, CLS_PHOTOS[0],
+                              '--engine', 'onnxruntime')
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert err.startswith(f'error: {model}: outputs (') and 'do not fit config' in err
     corrupt = tmp_path / 'corrupt.onnx'
@@ -295,9 +258,17 @@ def test_cli_detection(det, tmp_path):
     first = [r for r in records if r['image'] == str(DET_PHOTOS[0])]
     x1, y1, x2, y2 = det.expected[0].bboxes[0].tolist()
     np.testing.assert_allclose(first[0]['bbox'], [x1, y1, x2 - x1, y2 - y1], rtol=1e-3)
-    categories = json.loads((ROOT / 'data/demo_coco/annotations.json').read_text())['categories']
-    assert results['class_names'] == [c['name'] for c in sorted(categories, key=lambda c: c['id'])]
-    assert first[0]['category'] == results['class_names'][first[0]['category_id']]
+    annotations = json.loads((ROOT / 'data/demo_coco/annotations.json').read_text())
+    categories = sorted(annotations['categories'], key=lambda c: c['id'])
+    assert results['class_names'] == [c['name'] for c in categories]
+    # the annotation file's ids, so that pycocotools reads the records as they are
+    assert first[0]['category'] == results['class_names'][first[0]['label']]
+    assert first[0]['category_id'] == categories[first[0]['label']]['id']
+    image_ids = {i['file_name']: i['id'] for i in annotations['images']}
+    assert all(r['image_id'] == image_ids[Path(r['image']).name] for r in records
+               if r['image'] in map(str, DET_PHOTOS))
+    frames = [r for r in records if r['image'] not in map(str, DET_PHOTOS)]
+    assert frames and not any('image_id' in r for r in frames)  # the video is not in the file
     assert sorted(p.name for p in show.iterdir()) == sorted(
         [p.stem + '.jpg' for p in DET_PHOTOS] + [f'clip_{i:06d}.jpg' for i in range(3)])
 

@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-from pplc_vision.deploy.classification import ClassifierExportWrapper
-from pplc_vision.deploy.detection_head import export_detector_head_onnx
-from pplc_vision.deploy.export import export_onnx
 from pplc_vision.deploy.predictor import Predictor
-from test_predictor import (DET_PHOTOS, ROOT, assert_same_detections, build, frames_of,
-                            run_cli)
+from pplc_vision.deploy.tasks import task_for
+
+from deploy_helpers import assert_same_detections
+from test_predictor import DET_PHOTOS, ROOT, build, frames_of, run_cli
 
 PULC = ROOT / 'configs' / 'cls' / 'pulc'
 TEXTLINE = PULC / 'pplcnet_1x_pulc-textline-orientation.py'
@@ -38,7 +37,7 @@ def classifier(config: Path, hw: tuple, tmp: Path) -> SimpleNamespace:
     inferencer's data samples on the demo photos."""
     ns = build(config, DET_PHOTOS, max(hw), spread_fc)
     ns.onnx = str(tmp / f'{config.stem}.onnx')
-    export_onnx(ClassifierExportWrapper(ns.model), torch.rand(1, 3, *hw) * 255, ns.onnx)
+    task_for(ns.cfg).export(ns.model, ns.onnx, hw)
     from mmpretrain.apis import ImageClassificationInferencer
     inferencer = ImageClassificationInferencer(model=ns.model, device='cpu')
     ns.expected = [inferencer(f.image, return_datasamples=True)[0]
@@ -102,7 +101,7 @@ def layout(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('layout')
     ns = build(LAYOUT, DET_PHOTOS, 608, confident_head,
                **{'model.test_cfg.nms_pre': NO_CUT, 'model.test_cfg.max_per_img': NO_CUT})
-    ns.onnx = export_detector_head_onnx(ns.model, str(tmp / 'head.onnx'), (1, 3, 800, 608))
+    ns.onnx = task_for(ns.cfg).export(ns.model, str(tmp / 'head.onnx'), (800, 608), graph='head')
     from mmdet.apis import inference_detector
     ns.expected = [inference_detector(ns.model, f.image) for f in frames_of(DET_PHOTOS)]
     return ns

@@ -9,6 +9,7 @@ from pplc_vision.apis import load_config
 from pplc_vision.benchmark.machine import environment
 from pplc_vision.benchmark.markdown import render_overhead
 from pplc_vision.benchmark.predictor_overhead import MODELS, measure_model, set_test_size
+from pplc_vision.benchmark.settings import Settings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CANDIDATES = 60
@@ -18,11 +19,11 @@ WARMUP, ITERS = 1, 3
 @pytest.fixture(scope='module')
 def rows():
     det, seg = MODELS
-    kwargs = dict(threads=2, rounds=1, warmup=WARMUP, iters=ITERS, seg_iters=ITERS,
-                  calib_images=4, seg_calib_images=2, candidates=CANDIDATES, root=ROOT,
-                  log=lambda msg: None)
-    return [measure_model(det._replace(shape=(128, 128)), **kwargs),
-            measure_model(seg._replace(shape=(128, 256)), **kwargs)]
+    settings = Settings(threads=2, rounds=1, warmup=WARMUP, iters=ITERS, calib_images=4,
+                        root=ROOT, log=lambda msg: None)
+    return [measure_model(det._replace(shape=(128, 128), candidates=CANDIDATES), settings),
+            measure_model(seg._replace(shape=(128, 256), round_iters=ITERS, calib_images=2),
+                          settings)]
 
 
 def test_every_contender_is_timed_and_the_overhead_is_the_ratio_of_medians(rows):

@@ -10,6 +10,7 @@ from pplc_vision.benchmark.machine import environment
 from pplc_vision.benchmark.markdown import render_paddle, render_table, update_markdown_section
 from pplc_vision.benchmark.paddle_race import PADDLE_INT8_UNAVAILABLE, same_precision_speedups
 from pplc_vision.benchmark.paper_data import TABLES
+from pplc_vision.benchmark.settings import Settings
 from pplc_vision.benchmark.row_models import build_row_model
 from pplc_vision.benchmark.table_build import (MACS_TOLERANCE, complexity_rows, measure_table,
                                                parse_engine_specs)
@@ -64,10 +65,10 @@ def test_detection_and_segmentation_rows_build(key):
 
 def test_measure_and_render_a_table(tmp_path):
     engines = parse_engine_specs(['pytorch', 'onnxruntime:fp32'])
-    measured = measure_table(TABLES['table3'], engines, threads=2, warmup=0, iters=4,
-                             calib_images=4, drift_images=2,
-                             rows=['PP-LCNet-0.25x', 'MobileNetV2-0.25x'], log=lambda m: None,
-                             rounds=2, throughput_batch=2)
+    settings = Settings(threads=2, warmup=0, iters=4, calib_images=4, drift_images=2,
+                        log=lambda m: None, rounds=2)
+    measured = measure_table(TABLES['table3'], engines, settings,
+                             rows=['PP-LCNet-0.25x', 'MobileNetV2-0.25x'], throughput_batch=2)
     assert [m['row']['name'] for m in measured['rows']] == ['MobileNetV2-0.25x',
                                                            'PP-LCNet-0.25x']
     ratio, = measured['ratios']
@@ -310,7 +311,7 @@ def test_paddle_comparison_without_paddle_is_skipped_with_a_message(monkeypatch,
     spec.loader.exec_module(tool)
     assert tool.main(['--tables', 'paddle', '--engines', 'pytorch']) == 0
     err = capsys.readouterr().err
-    assert "paddle comparison skipped: engine 'paddle' is not installed" in err
+    assert "paddle skipped: engine 'paddle' is not installed" in err
     assert 'pip install paddlepaddle==3.3.1' in err
 
 

@@ -88,7 +88,7 @@ def test_csppan_1_5x_differs_from_1x_in_width_and_batch_only(load_cfg):
     wide, base = load_cfg(CSPPAN_CONFIGS[0]), load_cfg(CSPPAN_CONFIGS[1])
     expected = copy.deepcopy(base.model)
     expected.backbone.widen_factor = 1.5
-    expected.neck.in_channels = [192, 384, 768]  # PP-LCNet-1.5x's channels at out_indices
+    expected.neck.widen_factor = 1.5  # the neck scales its inputs with the backbone
     assert wide.model == expected
     for key in ('val_dataloader', 'param_scheduler', 'optim_wrapper', 'train_cfg',
                 'custom_hooks'):
@@ -111,7 +111,7 @@ def test_config_builds_and_predicts(load_cfg, name):
     model.eval()
     backbone = model.backbone
     assert [backbone.out_channels[i] for i in cfg.model.backbone.out_indices] == \
-        list(cfg.model.neck.in_channels)
+        model.neck.in_channels
     img = torch.randint(0, 256, (3, 200, 300), dtype=torch.uint8)
     sample = DetDataSample(metainfo=dict(img_shape=(200, 300), ori_shape=(200, 300),
                                          scale_factor=(1.0, 1.0)))
@@ -171,7 +171,7 @@ def test_parameter_block_edits_reach_the_model(tmp_path):
     assert cfg.model.backbone.widen_factor == 0.75
     model = MODELS.build(cfg.model)
     assert [model.backbone.out_channels[i] for i in cfg.model.backbone.out_indices] == \
-        cfg.model.neck.in_channels == [96, 192, 384]
+        model.neck.in_channels == [96, 192, 384]
     assert cfg.train_cfg.max_epochs == cfg.param_scheduler[1].T_max == \
         cfg.param_scheduler[1].end == 100
 
@@ -207,8 +207,8 @@ def test_backbone_weight_decay_as_paddledetection(load_cfg, name, neck_in_channe
     if 'mobilenetv3' in name:
         assert (cfg.model.backbone.type, cfg.model.backbone.arch,
                 tuple(cfg.model.backbone.out_indices)) == ('PaddleMobileNetV3', 'large', (2, 3, 4))
-    assert cfg.model.neck.in_channels == neck_in_channels
     model = MODELS.build(cfg.model)
+    assert model.neck.in_channels == neck_in_channels
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
     decay = {id(p): g['weight_decay'] for g in optim.optimizer.param_groups for p in g['params']}
     mobilenet = 'mobilenetv3' in name

@@ -60,7 +60,7 @@ def test_classifier_onnx_export_is_branch_free_and_exact(tmp_path):
     import onnx
     import onnxruntime as ort
     from pplc_vision.deploy import export_onnx
-    from pplc_vision.deploy.classification import ClassifierExportWrapper
+    from pplc_vision.deploy.tasks import ClassifierExportWrapper
     model = ClassifierExportWrapper(mobileone_classifier())
     x = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(1)) * 255
     with torch.no_grad():

@@ -10,6 +10,7 @@ from seg_helpers import (REPO, SEG_CONFIGS, load_seg_config, small_training_conf
                          train_and_diff)
 
 from pplc_vision.apis import build_model_from_config
+from pplc_vision.models.layers import scaled_widths
 
 ALL_SEG_CONFIGS = sorted(p.name for p in (REPO / 'configs' / 'seg').glob('*.py'))
 
@@ -20,7 +21,7 @@ def test_config_builds_with_strides_and_logits(name):
     model = build_model_from_config(cfg)
     head = cfg.model.decode_head
     assert model.backbone.out_indices == (1, 4)
-    assert [model.backbone.out_channels[i] for i in (1, 4)] == list(head.in_channels)
+    assert [model.backbone.out_channels[i] for i in (1, 4)] == model.decode_head.in_channels
     assert tuple(head.in_index) == (0, 1)
     x = torch.randn(1, 3, 128, 256)
     with torch.no_grad():
@@ -84,9 +85,9 @@ def test_parameter_block_edits_reach_the_model(tmp_path):
     """Editing the 1x config's width and length changes what is derived from them."""
     cfg = edited_config(REPO / 'configs' / 'seg' / 'deeplabv3plus_pplcnet_1x_os32_cityscapes.py',
                         tmp_path, widen_factor='0.75', max_iters='1000')
-    assert tuple(cfg.model.decode_head.in_channels) == (48, 384)
     model = build_model_from_config(cfg)
-    assert [model.backbone.out_channels[i] for i in (1, 4)] == [48, 384]
+    assert [model.backbone.out_channels[i] for i in (1, 4)] == \
+        model.decode_head.in_channels == [48, 384]
     assert cfg.param_scheduler[0].end == cfg.train_cfg.max_iters == 1000
 
 
@@ -101,7 +102,8 @@ def test_backbones_and_head_inputs(name, backbone, channels):
     outputs, PAPER.md: x0.5 16 and 80, x0.75 24 and 120)."""
     cfg = load_seg_config(name)
     assert cfg.model.backbone.type == backbone
-    assert tuple(cfg.model.decode_head.in_channels) == channels
+    head = cfg.model.decode_head  # its inputs at width 1, scaled with the backbone's width
+    assert tuple(scaled_widths(head.in_channels, head.widen_factor)) == channels
     if backbone == 'PaddleMobileNetV3':
         assert (cfg.model.backbone.arch, tuple(cfg.model.backbone.out_indices)) == ('large', (1, 4))
 

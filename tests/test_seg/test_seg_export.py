@@ -5,8 +5,8 @@ import torch
 from seg_helpers import load_seg_config
 
 from pplc_vision.apis import build_model_from_config
-from pplc_vision.deploy.export import onnxruntime_session
-from pplc_vision.deploy.segmentation import SegmentorExportWrapper, export_segmentor_onnx
+from pplc_vision.deploy.engines import onnxruntime_session
+from pplc_vision.deploy.tasks import SegmentationTask, SegmentorExportWrapper
 
 import onnxruntime  # noqa: F401,E402  (a declared deploy dependency)
 
@@ -39,8 +39,10 @@ def test_wrapper_matches_the_mmseg_prediction(segmentor):
 
 @pytest.mark.parametrize('output', ['logits', 'labels'])
 def test_onnxruntime_parity(segmentor, output, tmp_path):
-    path = export_segmentor_onnx(segmentor, str(tmp_path / 'seg.onnx'), (1, 3, 128, 256),
-                                 output=output, dynamic=True)
+    task = SegmentationTask(load_seg_config('deeplabv3plus_pplcnet_0.5x_os32_cityscapes.py',
+                                            from_scratch=True))
+    path = task.export(segmentor, str(tmp_path / 'seg.onnx'), (128, 256), graph=output,
+                       dynamic=True)
     session = onnxruntime_session(path, threads=1)
     wrapper = SegmentorExportWrapper(segmentor, output=output)
     for shape in ((1, 3, 128, 256), (2, 3, 96, 160)):  # dynamic batch and size

@@ -208,7 +208,7 @@ def test_auto_resume_checks_the_checkpoint_fits(tools, tmp_path, capsys):
 
 
 def test_partial_load_does_not_apply_to_resume(tmp_path):
-    from pplc_vision.apis.checkpoint_fit import checkpoint_to_check
+    from pplc_vision.converters.checkpoint_fit import checkpoint_to_check
     cfg = Config(dict(partial_load=True, load_from='a.pth'))
     assert checkpoint_to_check(cfg) is None
     cfg.resume = True

@@ -16,7 +16,7 @@ import sys
 
 from pplc_vision.benchmark.ablations import ABLATION_TABLES, measure_ablations, render_ablations
 from pplc_vision.benchmark.table_build import parse_engine_specs
-from pplc_vision.benchmark.table_cli import (add_measurement_args, check_measurement_args,
+from pplc_vision.benchmark.table_cli import (add_measurement_args, settings_from_args,
                                              write_outputs)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -36,14 +36,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         engines = [] if args.no_latency else parse_engine_specs(args.engines)
-        check_measurement_args(args)
+        settings = settings_from_args(args, ROOT)
     except ValueError as e:
         print(f'ablation_table.py: error: {e}', file=sys.stderr)
         return 2
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    measured = measure_ablations(args.tables, engines, args.threads, args.warmup, args.iters,
-                                 calib_dir=args.calib_dir, root=ROOT, log=log,
-                                 rounds=args.rounds)
+    measured = measure_ablations(args.tables, engines, settings)
     text = render_ablations(measured)
     write_outputs(text, measured, args, 'ablations')
     return 0

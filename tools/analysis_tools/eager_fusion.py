@@ -17,7 +17,7 @@ import sys
 import torch
 
 from pplc_vision.apis import ONE_LINE_ERRORS, ToolError, build_model_from_config, load_config
-from pplc_vision.apis.checkpoint_fit import load_checkpoint_strict
+from pplc_vision.converters.checkpoint_fit import load_checkpoint_strict
 from pplc_vision.benchmark.eager_fusion import EAGER_PATHS, compare_eager_fusion, \
     render_eager_fusion
 from pplc_vision.benchmark.machine import environment, environment_line

@@ -19,6 +19,7 @@ import sys
 from pplc_vision.apis import ONE_LINE_ERRORS, ToolError
 from pplc_vision.benchmark.config_latency import DRIFT_DATA, benchmark_config
 from pplc_vision.benchmark.report import format_result, write_json
+from pplc_vision.benchmark.settings import Settings
 from pplc_vision.deploy.engines import AUTO, ENGINES, PRECISIONS
 
 
@@ -64,12 +65,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
+        settings = Settings(threads=args.threads, rounds=args.rounds, warmup=args.warmup,
+                            iters=args.iters, precision=args.precision,
+                            calib_images=args.calib_images, calib_dir=args.calib_dir,
+                            drift_images=args.drift_images)
         report = benchmark_config(
-            args.config, args.checkpoint, args.shape, args.threads, args.engine,
-            args.precision, args.batch, args.warmup, args.iters, fuse=not args.no_fuse,
-            calib_dir=args.calib_dir, calib_images=args.calib_images,
-            drift_images=args.drift_images, drift_data=args.drift_data,
-            end_to_end=not args.network_only, workdir=args.workdir, rounds=args.rounds)
+            args.config, settings, args.checkpoint, args.shape, args.engine, args.batch,
+            fuse=not args.no_fuse, drift_data=args.drift_data,
+            end_to_end=not args.network_only, workdir=args.workdir)
     except (ToolError, ValueError, FileNotFoundError, ImportError, KeyError,
             *ONE_LINE_ERRORS) as e:
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

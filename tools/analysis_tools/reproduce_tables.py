@@ -33,14 +33,16 @@ from pplc_vision.benchmark.paddle_compare import paddle_comparison
 from pplc_vision.benchmark.paddledet_compare import IMAGES, paddledet_comparison
 from pplc_vision.benchmark.paddleseg_compare import paddleseg_comparison
 from pplc_vision.benchmark.paper_data import TABLES
-from pplc_vision.benchmark.predictor_overhead import predictor_overhead
+from pplc_vision.benchmark.predictor_overhead import MODELS, predictor_overhead
 from pplc_vision.benchmark.report import write_json
+from pplc_vision.benchmark.settings import Settings
 from pplc_vision.benchmark.table_build import measure_table, parse_engine_specs
-from pplc_vision.benchmark.timing import per_round
+from pplc_vision.benchmark.table_cli import log_to_stderr
 from pplc_vision.deploy.engines import EngineNotInstalled
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 THROUGHPUT_TABLES = ('table2', 'table4')  # the issue's classifiers and detector
+SLOW_TABLES = ('table5', )  # 1024x2048 segmenters: about a second per run
 DEFAULT_ENGINES = ('pytorch:fp32', 'onnxruntime:fp32', 'openvino:fp32', 'openvino:bf16',
                    'openvino:int8')
 
@@ -116,81 +118,79 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The measurement settings shared by every section (each one adapts its own)."""
+    return Settings(threads=args.threads, rounds=args.rounds, warmup=args.warmup,
+                    iters=args.iters, calib_images=args.calib_images, calib_dir=args.calib_dir,
+                    drift_images=args.drift_images, root=ROOT, log=log_to_stderr)
+
+
+def measure_paper_table(key: str, args: argparse.Namespace, settings: Settings, engines):
+    slow = key in SLOW_TABLES
+    if slow:
+        settings = settings.replace(warmup=args.seg_warmup, iters=args.seg_iters,
+                                    calib_images=args.seg_calib_images)
+    return measure_table(TABLES[key], engines, settings, rows=args.rows,
+                         throughput_batch=(args.throughput_batch or None)
+                         if key in THROUGHPUT_TABLES else None)
+
+
+def measure_overhead(args: argparse.Namespace, settings: Settings):
+    det, seg = MODELS
+    return predictor_overhead(
+        settings.replace(rounds=args.overhead_rounds,
+                         warmup=args.overhead_warmup * args.overhead_rounds,
+                         iters=args.overhead_iters * args.overhead_rounds),
+        (det._replace(candidates=args.overhead_candidates),
+         seg._replace(round_iters=args.overhead_seg_iters,
+                      calib_images=args.seg_calib_images)))
+
+
+def measure_paddledet(args: argparse.Namespace, settings: Settings, det_engines):
+    return paddledet_comparison(
+        det_engines, settings.replace(rounds=args.det_rounds,
+                                      warmup=args.det_warmup * args.det_rounds,
+                                      iters=args.det_iters * args.det_rounds,
+                                      calib_images=args.det_calib_images),
+        args.paddle_precisions, args.det_images)
+
+
+#: section -> (measure(args, settings, engines, det_engines), render); a section whose engine
+#: is not installed is skipped with a message
+SECTIONS = dict(
+    {key: (lambda a, s, e, d, key=key: measure_paper_table(key, a, s, e), render_table)
+     for key in TABLES},
+    paddle=(lambda a, s, e, d: paddle_comparison(e, s), render_paddle),
+    paddleseg=(lambda a, s, e, d: paddleseg_comparison(
+        [x for x in e if x[1] != 'int8'],
+        s.replace(warmup=a.seg_warmup, iters=a.seg_iters, calib_images=a.seg_calib_images),
+        tuple(a.paddleseg_shape)), render_paddleseg),
+    paddledet=(lambda a, s, e, d: measure_paddledet(a, s, d), render_paddledet),
+    overhead=(lambda a, s, e, d: measure_overhead(a, s), render_overhead),
+)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         engines = parse_engine_specs(args.engines)
         det_engines = parse_engine_specs(args.det_engines)
+        settings = settings_of(args)
     except ValueError as e:
         print(f'reproduce_tables.py: error: {e}', file=sys.stderr)
         return 2
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     everything = {}
     command = ' '.join(['python', 'tools/analysis_tools/reproduce_tables.py',
                         *(argv if argv is not None else sys.argv[1:])])
     for key in args.tables:
-        if key == 'paddle':
-            try:
-                result = paddle_comparison(
-                    engines, args.threads, args.rounds, per_round(args.warmup, args.rounds, 1),
-                    per_round(args.iters, args.rounds, 1), calib_dir=args.calib_dir, log=log)
-            except EngineNotInstalled as e:
-                print(f'paddle comparison skipped: {e}', file=sys.stderr)
-                continue
-            result['command'] = command
-            text = render_paddle(result)
-        elif key == 'paddleseg':
-            try:
-                result = paddleseg_comparison(
-                    [e for e in engines if e[1] != 'int8'], args.threads, args.rounds,
-                    per_round(args.seg_warmup, args.rounds, 1),
-                    per_round(args.seg_iters, args.rounds, 1), tuple(args.paddleseg_shape),
-                    calib_images=args.seg_calib_images, calib_dir=args.calib_dir, root=ROOT,
-                    log=log)
-            except EngineNotInstalled as e:
-                print(f'paddleseg comparison skipped: {e}', file=sys.stderr)
-                continue
-            result['command'] = command
-            text = render_paddleseg(result)
-        elif key == 'paddledet':
-            try:
-                result = paddledet_comparison(
-                    det_engines, args.paddle_precisions, args.threads, args.det_rounds,
-                    args.det_warmup, args.det_iters, args.det_images,
-                    calib_images=args.det_calib_images, calib_dir=args.calib_dir, root=ROOT,
-                    log=log)
-            except EngineNotInstalled as e:
-                print(f'paddledet comparison skipped: {e}', file=sys.stderr)
-                continue
-            result['command'] = command
-            text = render_paddledet(result)
-        elif key == 'overhead':
-            try:
-                result = predictor_overhead(
-                    threads=args.threads, rounds=args.overhead_rounds,
-                    warmup=args.overhead_warmup, iters=args.overhead_iters,
-                    seg_iters=args.overhead_seg_iters, calib_images=args.calib_images,
-                    seg_calib_images=args.seg_calib_images,
-                    candidates=args.overhead_candidates, calib_dir=args.calib_dir, root=ROOT,
-                    log=log)
-            except EngineNotInstalled as e:
-                print(f'overhead skipped: {e}', file=sys.stderr)
-                continue
-            result['command'] = command
-            text = render_overhead(result)
-        else:
-            slow = key == 'table5'  # 1024x2048 segmenters: about a second per run
-            result = measure_table(
-                TABLES[key], engines, args.threads,
-                args.seg_warmup if slow else args.warmup, args.seg_iters if slow else args.iters,
-                calib_dir=args.calib_dir,
-                calib_images=args.seg_calib_images if slow else args.calib_images,
-                drift_images=args.drift_images, root=ROOT, rows=args.rows, log=log,
-                rounds=args.rounds,
-                throughput_batch=(args.throughput_batch or None)
-                if key in THROUGHPUT_TABLES else None)
-            result['command'] = command
-            text = render_table(result)
+        measure, render = SECTIONS[key]
+        try:
+            result = measure(args, settings, engines, det_engines)
+        except EngineNotInstalled as e:
+            print(f'{key} skipped: {e}', file=sys.stderr)
+            continue
+        result['command'] = command
+        text = render(result)
         everything[key] = result
         print(text + '\n')
         if args.doc:

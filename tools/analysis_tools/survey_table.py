@@ -17,7 +17,7 @@ import sys
 from pplc_vision.benchmark.survey import (SURVEY_MODELS, measure_survey, render_survey,
                                           select_models)
 from pplc_vision.benchmark.table_build import parse_engine_specs
-from pplc_vision.benchmark.table_cli import (add_measurement_args, check_measurement_args,
+from pplc_vision.benchmark.table_cli import (add_measurement_args, settings_from_args,
                                              write_outputs)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -37,14 +37,11 @@ def main(argv=None) -> int:
     try:
         engines = parse_engine_specs(args.engines)
         models = select_models(args.models)
-        check_measurement_args(args)
+        settings = settings_from_args(args, ROOT)
     except ValueError as e:
         print(f'survey_table.py: error: {e}', file=sys.stderr)
         return 2
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    measured = measure_survey(models, engines, args.threads, args.warmup, args.iters,
-                              calib_dir=args.calib_dir, root=ROOT, log=log,
-                              rounds=args.rounds)
+    measured = measure_survey(models, engines, settings)
     text = render_survey(measured)
     write_outputs(text, measured, args, 'survey')
     return 0

@@ -6,14 +6,20 @@ Usage: python tools/deployment/infer.py CONFIG MODEL.{onnx,xml} INPUT... [--engi
 
 INPUT: image files, folders (every file in them, recursively, must be an image or a video) and
 video files (read frame by frame with OpenCV). --out writes the results as JSON: COCO-style boxes
-([x, y, w, h], score, category) for detection, the top-k classes for classification, and for
-segmentation a label PNG per image in <out name>_labels/ next to it. Classification results are
-also printed, one line an image; a multi-label head's classes above its threshold go under
-"positive" in --out, and a PULC config's post-processing (PaddleClas' thresholds and attribute
-grouping) gives the answer printed and its result under "postprocessed". --show-dir writes
-drawings as tools/test.py --show-dir does (segmentation label PNGs go to DIR/labels/ without
---out).
-At the end: the median per-image latency of preprocessing, the network and postprocessing.
+([x, y, w, h], score, label, category) for detection, with the config's image_id and
+category_id when its annotation file is here (pycocotools' loadRes reads the "predictions" list
+as it is), the top-k classes for classification, and for segmentation a label PNG per image in
+<out name>_labels/ next to it. Classification results are also printed, one line an image; a
+multi-label head's classes above its threshold go under "positive" in --out, and a PULC config's
+post-processing (PaddleClas' thresholds and attribute grouping) gives the answer printed and its
+result under "postprocessed". --show-dir writes drawings as tools/test.py --show-dir does
+(segmentation label PNGs go to DIR/labels/ without --out). At the end: the median per-image
+latency of preprocessing, the network and postprocessing.
+
+The model's contract (what it was exported with) is checked against CONFIG first: a model of
+another config or input size, or a --cfg-options value fixed in the graph at export (a detector's
+NMS settings), is refused in one line (exit 2) saying to export again; a stricter
+model.test_cfg.score_thr (or a smaller max_per_img) is applied after the graph.
 """
 import argparse
 import json
@@ -21,18 +27,17 @@ import os
 import sys
 from typing import Dict, List, Optional
 
-import cv2
 import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
 import pplc_vision  # noqa: F401  (registers the models)
 from pplc_vision.deploy.class_names import config_palette
-from pplc_vision.deploy.drawing import DET_SCORE_THR, PredictionDrawer
+from pplc_vision.deploy.drawing import DRAW_SCORE_THR, PredictionDrawer
 from pplc_vision.deploy.engines.base import PRECISIONS, EngineNotInstalled
 from pplc_vision.deploy.inputs import (Frame, PredictorInputError, check_inputs, count_frames,
                                        expand_inputs, iter_frames)
-from pplc_vision.deploy.predictions import Classification, Prediction, Segmentation
+from pplc_vision.deploy.predictions import Prediction
 from pplc_vision.deploy.predictor import Predictor
 
 
@@ -47,10 +52,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-dir', default=None, help='folder for the drawings')
     parser.add_argument('--out', default=None, help='results JSON file')
     parser.add_argument('--topk', type=int, default=5, help='classification: classes kept')
-    parser.add_argument('--score-thr', type=float, default=DET_SCORE_THR,
-                        help='detection: the lowest score drawn (all boxes go to --out)')
+    parser.add_argument('--score-thr', type=float, default=DRAW_SCORE_THR,
+                        help="detection: the lowest score DRAWN in --show-dir (as tools/test.py "
+                        "--show-dir); every box of the results goes to --out. The results' "
+                        "threshold is the graph's, or a stricter model.test_cfg.score_thr "
+                        "given with --cfg-options")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config settings, e.g. model.test_cfg.score_thr=0.3')
+                        help='override config settings, e.g. model.test_cfg.score_thr=0.5 (a '
+                        'value fixed in the graph at export is refused unless it can be '
+                        'applied after the graph)')
     return parser.parse_args()
 
 
@@ -97,43 +107,36 @@ def run(args: argparse.Namespace) -> int:
     drawer = None
     if args.show_dir:
         os.makedirs(args.show_dir, exist_ok=True)
-        drawer = PredictionDrawer(predictor.cfg, predictor.class_names,
+        drawer = PredictionDrawer(predictor.task, predictor.class_names,
                                   config_palette(predictor.cfg, predictor.num_classes),
                                   args.score_thr)
-    labels = label_dir(args) if predictor.task == 'segmentation' else None
-    if labels:
-        os.makedirs(labels, exist_ok=True)
+    labels = label_dir(args)
+    ids = predictor.task.dataset_ids() if args.out else None
     names, records, predictions = OutputNames(), [], []
     progress = ProgressBar(count_frames(paths))
     for frame in iter_frames(paths):
         prediction = predictor.predict_frame(frame)
         predictions.append(prediction)
         stem = names(frame)
-        if isinstance(prediction, Segmentation):
-            png = os.path.join(labels, stem + '.png') if labels else None
-            if png and not cv2.imwrite(png, prediction.label_map.astype(np.uint8 if
-                                       predictor.num_classes <= 256 else np.uint16)):
-                raise PredictorInputError(f'{png}: cannot write the label PNG')
-            records.append(prediction.to_json(png))
-        else:
-            record = prediction.to_json()
-            records.extend(record if isinstance(record, list) else [record])
+        records += prediction.records(os.path.join(labels, stem + '.png') if labels else None,
+                                      ids, frame.path if frame.frame_index is None else '')
         if drawer is not None:
             drawer.draw(frame.image, prediction, os.path.join(args.show_dir, stem + '.jpg'))
         prediction.sample = None  # drawn and recorded: free the tensors
         progress.update()
     print()
     for prediction in predictions:
-        if isinstance(prediction, Classification):  # one line an image
-            print(prediction.summary())
+        line = prediction.summary()  # classification: one line an image
+        if line is not None:
+            print(line)
     if args.out:
         out_dir = os.path.dirname(os.path.abspath(args.out))
         os.makedirs(out_dir, exist_ok=True)
         with open(args.out, 'w') as f:
             json.dump(dict(config=args.config, model=args.model, engine=args.engine,
-                           precision=args.precision, task=predictor.task,
-                           class_names=list(predictor.class_names), predictions=records),
-                      f, indent=1)
+                           precision=args.precision, task=predictor.task.name,
+                           graph=predictor.graph, class_names=list(predictor.class_names),
+                           predictions=records), f, indent=1)
         print(f'wrote {args.out} ({len(predictions)} images)')
     print(latency_line(predictions))
     return 0

@@ -5,9 +5,8 @@
 # each depthwise conv, dropout before the classifier). The backbone is not dilated (PaddleSeg's
 # PP-LCNet has no dilation): the ASPP runs on the stride-32 stage (blocks6) and the decoder takes
 # the low-level feature from the stride-4 stage (blocks3). Leaf configs set the backbone's
-# widen_factor and recompute the head's two input channels from it (PP-LCNet's
-# make_divisible(c * widen_factor, 8), which int() gives exactly for the widths 0.25 to 2.5
-# except 0.35).
+# widen_factor and hand it to the head, which scales its two input channels with it as the
+# backbone scales its stages (make_divisible(c * widen_factor, 8)).
 
 # Plain BN: default_runtime_seg.py sets `sync_bn = 'torch'`, which mmengine's Runner applies
 # only when training is distributed (tools/train.py --launcher pytorch|slurm|mpi); a single
@@ -36,8 +35,10 @@ model = dict(
     ),
     decode_head=dict(
         type='PaddleSegDeepLabV3PlusHead',
-        # channels of the backbone outputs: (stride 4 low-level, stride 32 ASPP input)
-        in_channels=(int(64 * widen_factor), int(512 * widen_factor)),
+        # channels of the backbone outputs at width 1: (stride 4 low-level, stride 32 ASPP
+        # input), scaled with the backbone's widen_factor
+        in_channels=(64, 512),
+        widen_factor=widen_factor,
         in_index=(0, 1),  # inputs[0] low-level, inputs[1] ASPP input
         channels=256,  # ASPP and decoder width (PaddleSeg's aspp_out_channels)
         # PaddleSeg's default rates. They were set for OS16 (PaddleSeg: (1, 12, 24, 36) at OS8);

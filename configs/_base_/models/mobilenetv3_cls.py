@@ -2,7 +2,7 @@
 # the paper's Table 3): PaddleMobileNetV3 with its classifier conv (last_second_conv: 960 or 576
 # x width, BN, hard-swish), global pooling, then PaddleClas' head (1x1 conv to 1280 without bias
 # + hard-swish + dropout 0.2 + FC), CE with label smoothing 0.1 (PaddleClas CELoss epsilon 0.1).
-# Leaf configs set arch and widen_factor and recompute the head's in_channels from them.
+# Leaf configs set arch and widen_factor; the head scales its input with the width.
 arch = 'large'  # 'large' or 'small'
 widen_factor = 1.0  # width multiplier
 model = dict(
@@ -17,7 +17,8 @@ model = dict(
     head=dict(
         type='PPLCNetClsHead',
         num_classes=1000,
-        in_channels=960,  # last_second_conv's channels: 960 (large) or 576 (small) x width
+        in_channels=960,  # last_second_conv's channels at width 1: 960 (large) or 576 (small)
+        widen_factor=widen_factor,
         mid_channels=1280,
         last_conv_bias=False,
         dropout_rate=0.2,

@@ -7,10 +7,10 @@
 # shared by all levels gives 2.87M. Set share_towers=True for the shared variant.
 _base_ = './picodet_pplcnet.py'
 model = dict(
-    # in_channels: the PAN's, computed from the backbone's width in picodet_pplcnet.py
+    # the PAN's inputs: the backbone's out_channels at width 1 and its widen_factor
     neck=dict(_delete_=True, type='PicoCSPPAN', in_channels=_base_.model.neck.in_channels,
-              out_channels=128, kernel_size=5, num_csp_blocks=1, extra_level=True,
-              act_cfg=dict(type='HSwish')),
+              widen_factor=_base_.widen_factor, out_channels=128, kernel_size=5,
+              num_csp_blocks=1, extra_level=True, act_cfg=dict(type='HSwish')),
     bbox_head=dict(
         type='PicoVFLHead',
         stacked_convs=4,

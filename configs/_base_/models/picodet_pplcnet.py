@@ -26,10 +26,9 @@ model = dict(
         # coco_detection_picodet.py's `multiscale_batch_augments`
         batch_augments=None),
     backbone=dict(type='PPLCNet', widen_factor=widen_factor, out_indices=(2, 3, 4)),
-    # the backbone's out_channels at out_indices (2, 3, 4), blocks4/5/6: PP-LCNet rounds
-    # c * widen_factor to a multiple of 8, which int() gives exactly for the widths 0.25 to 2.5
-    # except 0.35
-    neck=dict(type='PicoPAN', in_channels=[int(c * widen_factor) for c in (128, 256, 512)],
+    # in_channels: the backbone's out_channels at out_indices (2, 3, 4), blocks4/5/6, at width
+    # 1; the neck scales them with the backbone's widen_factor as PP-LCNet does
+    neck=dict(type='PicoPAN', in_channels=(128, 256, 512), widen_factor=widen_factor,
               out_channels=channels),
     bbox_head=dict(
         type='PicoGFLHead',

@@ -23,9 +23,10 @@ model = dict(
         pad_size_divisor=32,
         batch_augments=None),
     backbone=dict(type='PPLCNet', widen_factor=widen_factor, out_indices=(2, 3, 4)),
-    # the backbone's out_channels at out_indices (2, 3, 4): PP-LCNet-1.5x's blocks4/5/6
-    neck=dict(type='LCPAN', in_channels=[192, 384, 768], out_channels=channels, kernel_size=5,
-              extra_level=True),
+    # in_channels: the backbone's out_channels at out_indices (2, 3, 4), blocks4/5/6, at width
+    # 1; the neck scales them with the backbone's widen_factor as PP-LCNet does
+    neck=dict(type='LCPAN', in_channels=[128, 256, 512], widen_factor=widen_factor,
+              out_channels=channels, kernel_size=5, extra_level=True),
     bbox_head=dict(
         type='PicoHeadV2',
         num_classes=80,

@@ -5,6 +5,4 @@ _base_ = './ssld_pplcnet_1x_in1k.py'
 # ==================== parameters that often need to be modified ====================
 widen_factor = 0.5  # width multiplier of the student's backbone
 # ====================================================================================
-last_channels = int(512 * widen_factor)  # the backbone's last channels: the head's input
-
-model = dict(backbone=dict(widen_factor=widen_factor), head=dict(in_channels=last_channels))
+model = dict(backbone=dict(widen_factor=widen_factor), head=dict(widen_factor=widen_factor))

@@ -10,9 +10,7 @@ weight_decay = 4e-05
 max_epochs = 100
 dropout_rate = 0.2
 # ====================================================================================
-last_channels = int(512 * widen_factor)  # the backbone's last channels: the head's input
-
 model = dict(backbone=dict(widen_factor=widen_factor),
-             head=dict(in_channels=last_channels, dropout_rate=dropout_rate))
+             head=dict(widen_factor=widen_factor, dropout_rate=dropout_rate))
 optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))
 train_cfg = dict(max_epochs=max_epochs)

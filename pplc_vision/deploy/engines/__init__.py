@@ -1,11 +1,14 @@
 """Inference engines behind one interface (:class:`InferenceEngine`), one module each.
 
-- :mod:`.base`: the interface, ``check_engine``, ``EngineNotInstalled``, ``as_tensor_module``;
+- :mod:`.base`: the interface (a call, precision, threads, the model file's ports and metadata),
+  ``check_engine``, ``EngineNotInstalled``, ``as_tensor_module``;
 - :mod:`.pytorch`: the BN-folded eager model (fp32 with oneDNN conv+activation, bf16 autocast);
-- :mod:`.onnxruntime` and :mod:`.openvino`: the exported ONNX file (int8: NNCF's files);
-- :mod:`.paddle_inference`: Paddle Inference with oneDNN over the authors' PP-LCNet, the
-  reference of the paper comparison;
-- :mod:`.factory`: :func:`build_engine`, from a PyTorch module to any engine and precision;
+- :mod:`.onnxruntime` and :mod:`.openvino`: the exported ONNX file or OpenVINO IR (int8: NNCF's
+  files), each creating its own session;
+- :mod:`.paddle_inference`: Paddle Inference with oneDNN over the authors' networks
+  (:mod:`pplc_vision.references`), the reference of the paper comparison;
+- :mod:`.factory`: :func:`build_engine`, from a PyTorch module to any engine and precision, and
+  :func:`load_engine`, an engine over an exported file;
 - :mod:`.interleaved`: the interleaved race that times engines against each other;
 - :mod:`.auto`: ``--engine auto``, the engines raced briefly at load and the fastest used.
 """
@@ -13,17 +16,16 @@ from .base import (ENGINES, NOT_OFFERED, PRECISIONS, SUPPORTED, EngineNotInstall
                    InferenceEngine, TensorForward, as_tensor_module, check_engine,
                    offered_engines)
 from .auto import AUTO, EngineChoice, build_fastest_engine, pick_fastest
-from .factory import build_engine
-from .onnxruntime import OnnxRuntimeEngine
+from .factory import build_engine, load_engine
+from .onnxruntime import OnnxRuntimeEngine, onnxruntime_session
 from .openvino import OpenVINOEngine
-from .paddle_inference import (PaddleInferenceEngine, build_paddle_pplcnet,
-                               import_paddleclas_pplcnet)
+from .paddle_inference import PaddleInferenceEngine
 from .pytorch import PyTorchEngine
 
 __all__ = [
     'ENGINES', 'PRECISIONS', 'SUPPORTED', 'EngineNotInstalled', 'InferenceEngine',
-    'TensorForward', 'as_tensor_module', 'check_engine', 'build_engine', 'OnnxRuntimeEngine',
-    'OpenVINOEngine', 'PaddleInferenceEngine', 'PyTorchEngine', 'build_paddle_pplcnet',
-    'import_paddleclas_pplcnet', 'AUTO', 'EngineChoice', 'build_fastest_engine', 'pick_fastest',
+    'TensorForward', 'as_tensor_module', 'check_engine', 'build_engine', 'load_engine',
+    'OnnxRuntimeEngine', 'onnxruntime_session', 'OpenVINOEngine', 'PaddleInferenceEngine',
+    'PyTorchEngine', 'AUTO', 'EngineChoice', 'build_fastest_engine', 'pick_fastest',
     'NOT_OFFERED', 'offered_engines'
 ]

@@ -1,12 +1,15 @@
 """The interface every inference engine implements, and the checks shared by all of them.
 
 An engine takes a float32 ``(N, C, H, W)`` numpy array of the static shape it was built for,
-returns a tuple of numpy arrays, and states its precision (``fp32``, ``bf16`` or ``int8``).
+returns a tuple of numpy arrays, and states its precision (``fp32``, ``bf16`` or ``int8``) and
+threads. Engines over a model file also give its ports (``input_shape``, ``output_shapes``:
+``None`` for a dynamic dimension) and the file's metadata (``metadata``: the contract that
+:mod:`pplc_vision.deploy.contract` reads); callers use engines through these only.
 """
 import importlib
 import inspect
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -108,14 +111,36 @@ def as_tensor_module(model: nn.Module) -> nn.Module:
     return model
 
 
+Shape = List[Optional[int]]
+
+
+def static_dims(shape: Sequence[Any]) -> Shape:
+    """A port's dimensions as ints, ``None`` where dynamic (a name, -1 or an unknown)."""
+    return [d if isinstance(d, int) and d >= 0 else None for d in shape]
+
+
 class InferenceEngine:
-    """Base class: ``engine(x)`` runs one static-shape batch; ``info()`` describes the engine."""
+    """Base class: ``engine(x)`` runs one static-shape batch; ``info()`` describes the engine.
+
+    Attributes:
+        precision, threads: What it runs at (``threads`` ``None``: the runtime's default).
+        input_shape, output_shapes: The model's ports (``None`` when the engine has no file).
+        metadata: The model file's metadata (string keys and values; empty without one).
+    """
     name = ''
 
     def __init__(self, precision: str, threads: Optional[int]) -> None:
         check_engine(self.name, precision, offered_only=False)  # runs the file it is given
         self.precision = precision
         self.threads = threads
+        self.input_shape: Optional[Shape] = None
+        self.output_shapes: Optional[List[Shape]] = None
+        self.metadata: Dict[str, str] = {}
+        self._kept: List[Any] = []
+
+    def keep_alive(self, resource: Any) -> None:
+        """Keep ``resource`` (e.g. the temporary folder of its file) as long as the engine."""
+        self._kept.append(resource)
 
     def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
         raise NotImplementedError

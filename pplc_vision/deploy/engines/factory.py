@@ -1,4 +1,5 @@
-"""``build_engine``: one call from a PyTorch module to any engine at any precision.
+"""``build_engine``: one call from a PyTorch module to any engine at any precision;
+``load_engine``: an engine over an exported file.
 
 ONNX-based engines run the exported deploy (re-parameterised, BN-folded) copy of the module;
 their int8 files are NNCF's (:mod:`pplc_vision.deploy.int8`).
@@ -13,6 +14,7 @@ from torch import nn
 
 from ..export import export_onnx
 from ..fuse import deploy_model
+from ..inputs import PredictorInputError
 from ..int8 import quantize_int8
 from .base import InferenceEngine, as_tensor_module, check_engine, flatten_outputs, \
     import_engine_module
@@ -64,5 +66,28 @@ def build_engine(module: nn.Module,
         ext = '.xml' if engine == 'openvino' else '.onnx'
         path = quantize_int8(path, os.path.join(workdir, 'model_int8' + ext), calibration)
     built = _ONNX_ENGINES[engine](path, precision, threads)
-    built._workdir = tmp  # keeps a temporary folder alive with the engine
+    if tmp is not None:
+        built.keep_alive(tmp)
     return built
+
+
+def load_engine(model_path: str, engine: str = 'openvino', precision: str = 'fp32',
+                threads: Optional[int] = None) -> InferenceEngine:
+    """An onnxruntime or OpenVINO engine over an exported ``.onnx`` (or OpenVINO ``.xml``) file;
+    one line naming the file when it cannot be loaded."""
+    check_engine(engine, precision)
+    if engine not in _ONNX_ENGINES:
+        raise ValueError(f'exported files run in {" or ".join(_ONNX_ENGINES)}, not {engine!r}')
+    if not os.path.isfile(model_path):
+        raise PredictorInputError(f'{model_path}: no such model file')
+    if engine == 'onnxruntime' and not model_path.endswith('.onnx'):
+        raise PredictorInputError(f'{model_path}: onnxruntime runs .onnx files only '
+                                  f'(use --engine openvino for OpenVINO IR)')
+    try:
+        return _ONNX_ENGINES[engine](model_path, precision, threads)
+    except (ImportError, ValueError):
+        raise
+    except Exception as e:  # noqa: BLE001  (each runtime raises its own types for a bad file)
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise PredictorInputError(f'{model_path}: {engine} cannot load this model: '
+                                  f'{first[:200]}') from None

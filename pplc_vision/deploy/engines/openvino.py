@@ -3,10 +3,11 @@
 OpenVINO picks bf16 by itself on CPUs that have it, so the hint is always set and read back.
 The ``openvino`` package is imported by absolute name, so this module never shadows it.
 """
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..contract import openvino_metadata
 from .base import InferenceEngine, import_engine_module
 
 
@@ -14,6 +15,10 @@ def openvino_cpu_has_bf16() -> bool:
     """Whether OpenVINO's CPU plugin runs bf16 here (CPUs with AVX512-BF16 or AMX)."""
     ov = import_engine_module('openvino', 'openvino')
     return 'BF16' in ov.Core().get_property('CPU', 'OPTIMIZATION_CAPABILITIES')
+
+
+def _port_shape(port) -> List[Optional[int]]:
+    return [d.get_length() if d.is_static else None for d in port.get_partial_shape()]
 
 
 class OpenVINOEngine(InferenceEngine):
@@ -40,7 +45,9 @@ class OpenVINOEngine(InferenceEngine):
         if threads is not None:
             config['INFERENCE_NUM_THREADS'] = threads
         self.path = onnx_path
-        self.compiled = core.compile_model(core.read_model(onnx_path), 'CPU', config)
+        model = core.read_model(onnx_path)
+        self.metadata = openvino_metadata(model)
+        self.compiled = core.compile_model(model, 'CPU', config)
         actual = str(self.compiled.get_property('INFERENCE_PRECISION_HINT'))
         expected = 'bfloat16' if hint == 'bf16' else 'float32'
         if expected not in actual:  # reads back as e.g. "<Type: 'float32'>"
@@ -49,6 +56,8 @@ class OpenVINOEngine(InferenceEngine):
         self.actual_hint = actual
         self.request = self.compiled.create_infer_request()
         self.outputs = list(self.compiled.outputs)
+        self.input_shape = _port_shape(self.compiled.inputs[0])
+        self.output_shapes = [_port_shape(o) for o in self.outputs]
 
     def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
         result = self.request.infer({0: np.ascontiguousarray(inputs, np.float32)})

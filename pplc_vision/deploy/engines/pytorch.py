@@ -34,6 +34,8 @@ class PyTorchEngine(InferenceEngine):
             module = freeze_for_inference(module, example)
             self.frozen = True
         self.module = module
+        if example is not None:
+            self.input_shape = list(example.shape)
 
     def __call__(self, inputs: np.ndarray) -> Tuple[np.ndarray, ...]:
         if self.threads is not None and torch.get_num_threads() != self.threads:

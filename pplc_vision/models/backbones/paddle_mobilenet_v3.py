@@ -23,10 +23,11 @@ import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
-from mmpretrain.models.utils import SELayer, make_divisible
+from mmpretrain.models.utils import SELayer
 from torch import nn
 
 from ...registry import register_model
+from ..layers import scaled_width
 from .base import StagedBackboneMixin, resolve_widen_factor
 
 
@@ -197,7 +198,7 @@ class PaddleMobileNetV3(StagedBackboneMixin, BaseModule):
 
     def scaled(self, channels: int) -> int:
         """Channels of a layer at this network's width (Paddle's ``_make_divisible``)."""
-        return make_divisible(channels * self.widen_factor, 8)
+        return scaled_width(channels, self.widen_factor)
 
     def stem_and_stages(self) -> List[nn.Module]:
         ends = self.stage_ends[self.arch]

@@ -8,11 +8,10 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
-from mmpretrain.models.utils import make_divisible
 from torch import nn
 
 from ...registry import register_model
-from ..layers import DepthSepConv
+from ..layers import DepthSepConv, scaled_width
 from .base import StagedBackboneMixin, resolve_widen_factor
 
 BlockMask = Union[str, Sequence[Union[bool, int]]]
@@ -182,7 +181,7 @@ class PPLCNet(StagedBackboneMixin, BaseModule):
 
     def scaled(self, channels: int) -> int:
         """Channels of a layer at this network's width."""
-        return make_divisible(channels * self.widen_factor, 8)
+        return scaled_width(channels, self.widen_factor)
 
     def stem_and_stages(self) -> List[nn.Module]:
         return [self.conv1] + [getattr(self, stage) for stage in self.stage_names]

@@ -22,6 +22,8 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import nn
 
+from ..layers import scaled_widths
+
 
 def _conv_bn(in_channels: int, out_channels: int, kernel_size: int, norm_cfg: dict,
              act: bool, bias: bool = True, **kwargs) -> ConvModule:
@@ -62,7 +64,9 @@ class PaddleSegDeepLabV3PlusHead(BaseDecodeHead):
     classifier ``conv_seg``.
 
     Args:
-        in_channels: Channels of the (low-level, ASPP) inputs.
+        in_channels: Channels of the (low-level, ASPP) inputs at width 1.
+        widen_factor: The backbone's width multiplier: the inputs have
+            ``scaled_widths(in_channels, widen_factor)`` channels.
         channels: ASPP and decoder width (PaddleSeg: 256).
         dilations: ASPP rates (PaddleSeg's default (1, 6, 12, 18)).
         c1_channels: Low-level projection width (PaddleSeg: 48).
@@ -75,6 +79,7 @@ class PaddleSegDeepLabV3PlusHead(BaseDecodeHead):
 
     def __init__(self,
                  in_channels: Sequence[int],
+                 widen_factor: float = 1.0,
                  channels: int = 256,
                  dilations: Sequence[int] = (1, 6, 12, 18),
                  c1_channels: int = 48,
@@ -86,7 +91,8 @@ class PaddleSegDeepLabV3PlusHead(BaseDecodeHead):
             raise ValueError('PaddleSegDeepLabV3PlusHead: in_channels and in_index take two '
                              f'entries (low-level, ASPP input), got {in_channels!r} and '
                              f'{in_index!r}')
-        super().__init__(list(in_channels), channels, dropout_ratio=0.0, norm_cfg=norm_cfg,
+        super().__init__(scaled_widths(in_channels, widen_factor), channels, dropout_ratio=0.0,
+                         norm_cfg=norm_cfg,
                          in_index=list(in_index), input_transform='multiple_select', **kwargs)
         low_channels, aspp_in = self.in_channels
         self.aspp_blocks = nn.ModuleList(

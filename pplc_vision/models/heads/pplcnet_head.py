@@ -11,6 +11,7 @@ from mmpretrain.structures import DataSample
 from torch import nn
 import torch.nn.functional as F
 
+from ..layers import scaled_width
 from .pulc_postprocess import build_pulc_postprocess
 
 
@@ -25,7 +26,9 @@ class PPLCNetHeadMixin:
 
     Args:
         num_classes: Number of classes (of attributes, multi-label).
-        in_channels: Channels of the backbone's last stage.
+        in_channels: Channels of the backbone's last stage at width 1.
+        widen_factor: The backbone's width multiplier: the input has
+            ``scaled_width(in_channels, widen_factor)`` channels.
         mid_channels: Output channels of the last 1x1 conv (1280 in the paper; PaddleClas'
             ``class_expand``).
         use_last_conv: Whether the last 1x1 conv is used (paper Tables 8 and 9; PaddleClas'
@@ -44,6 +47,7 @@ class PPLCNetHeadMixin:
     def __init__(self,
                  num_classes: int,
                  in_channels: int,
+                 widen_factor: float = 1.0,
                  mid_channels: int = 1280,
                  use_last_conv: bool = True,
                  last_conv_bias: bool = False,
@@ -57,7 +61,7 @@ class PPLCNetHeadMixin:
         if num_classes <= 0:
             raise ValueError(f'{name}: num_classes must be positive, got {num_classes}')
         self.num_classes = num_classes
-        self.in_channels = in_channels
+        self.in_channels = in_channels = scaled_width(in_channels, widen_factor)
         self.use_last_conv = use_last_conv
         if use_last_conv:
             self.last_conv = nn.Conv2d(in_channels, mid_channels, 1, bias=last_conv_bias)

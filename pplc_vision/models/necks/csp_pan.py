@@ -20,7 +20,7 @@ from torch import nn
 from mmdet.models.layers import CSPLayer
 from mmdet.registry import MODELS
 
-from ..layers import DepthSepConv
+from ..layers import DepthSepConv, scaled_widths
 
 ConfigType = dict
 
@@ -60,8 +60,11 @@ class PicoCSPPAN(BaseModule):
     """CSP-PAN with depthwise ``kernel_size`` convs and an optional extra stride-2x level.
 
     Args:
-        in_channels: Channels of each input level (finest first).
+        in_channels: Channels of each input level (finest first) at width 1: the backbone's
+            ``out_channels`` at its ``out_indices`` when its ``widen_factor`` is 1.
         out_channels: Channels of every output level (128 in PicoDet).
+        widen_factor: The backbone's width multiplier: the inputs have
+            ``scaled_widths(in_channels, widen_factor)`` channels.
         kernel_size: Depthwise kernel size (5).
         num_csp_blocks: Bottlenecks per CSP layer (``fusion_block='csp'`` only).
         extra_level: Add one output level at twice the coarsest stride.
@@ -76,6 +79,7 @@ class PicoCSPPAN(BaseModule):
                  num_csp_blocks: int = 1,
                  extra_level: bool = True,
                  fusion_block: str = 'csp',
+                 widen_factor: float = 1.0,
                  norm_cfg: ConfigType = dict(type='BN'),
                  act_cfg: ConfigType = dict(type='HSwish'),
                  init_cfg: Optional[Union[dict, List[dict]]] = dict(
@@ -88,7 +92,7 @@ class PicoCSPPAN(BaseModule):
         if fusion_block not in FUSION_BLOCKS:
             raise ValueError(f'{name}: fusion_block must be one of {sorted(FUSION_BLOCKS)}, '
                              f'got {fusion_block!r}')
-        self.in_channels = list(in_channels)
+        self.in_channels = scaled_widths(in_channels, widen_factor)
         self.out_channels = out_channels
         num = len(self.in_channels)
         conv = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
@@ -130,8 +134,9 @@ class LCPAN(PicoCSPPAN):
     two PP-LCNet depthwise-separable blocks (``fusion_block='lcnet'``).
 
     Args:
-        in_channels: Channels of each input level (finest first).
+        in_channels: Channels of each input level (finest first) at width 1.
         out_channels: Channels of every output level (96 for PicoDet-XS/S, 128 for M, 160 for L).
+        widen_factor: The backbone's width multiplier (see :class:`PicoCSPPAN`).
         kernel_size: Depthwise kernel size (5).
         extra_level: The fourth, stride-64 level (upstream ``num_features: 4``).
         norm_cfg, act_cfg: Norm and activation (BN, hard-swish).
@@ -143,11 +148,13 @@ class LCPAN(PicoCSPPAN):
                  out_channels: int = 128,
                  kernel_size: int = 5,
                  extra_level: bool = True,
+                 widen_factor: float = 1.0,
                  norm_cfg: ConfigType = dict(type='BN'),
                  act_cfg: ConfigType = dict(type='HSwish'),
                  init_cfg: Optional[Union[dict, List[dict]]] = dict(
                      type='Kaiming', layer='Conv2d', mode='fan_in', nonlinearity='relu',
                      distribution='uniform')) -> None:
         super().__init__(in_channels, out_channels, kernel_size, extra_level=extra_level,
-                         fusion_block='lcnet', norm_cfg=norm_cfg, act_cfg=act_cfg,
+                         fusion_block='lcnet', widen_factor=widen_factor,
+                         norm_cfg=norm_cfg, act_cfg=act_cfg,
                          init_cfg=init_cfg)

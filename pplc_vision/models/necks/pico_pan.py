@@ -13,6 +13,8 @@ from torch import nn
 
 from mmdet.registry import MODELS
 
+from ..layers import scaled_widths
+
 
 def resize_to(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     """Bilinear resize (``align_corners=False``) of ``x`` to the spatial size of ``like``.
@@ -28,21 +30,24 @@ class PicoPAN(BaseModule):
     """Light PAN: 1x1 laterals, bilinear top-down and bottom-up additions.
 
     Args:
-        in_channels: Channels of each input level (finest first), e.g. the backbone's
-            ``out_channels`` at its ``out_indices``.
+        in_channels: Channels of each input level (finest first) at width 1: the backbone's
+            ``out_channels`` at its ``out_indices`` when its ``widen_factor`` is 1.
         out_channels: Channels of every output level (128 in PicoDet).
+        widen_factor: The backbone's width multiplier: the inputs have
+            ``scaled_widths(in_channels, widen_factor)`` channels.
         init_cfg: Initialisation config.
     """
 
     def __init__(self,
                  in_channels: Sequence[int],
                  out_channels: int = 128,
+                 widen_factor: float = 1.0,
                  init_cfg: Optional[Union[dict, List[dict]]] = dict(
                      type='Xavier', layer='Conv2d', distribution='uniform')) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) < 2:
             raise ValueError(f'PicoPAN: in_channels needs at least 2 levels, got {in_channels}')
-        self.in_channels = list(in_channels)
+        self.in_channels = scaled_widths(in_channels, widen_factor)
         self.out_channels = out_channels
         self.lateral_convs = nn.ModuleList(
             nn.Conv2d(c, out_channels, 1, bias=True) for c in self.in_channels)

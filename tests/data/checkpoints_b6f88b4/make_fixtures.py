@@ -24,7 +24,7 @@ from mmengine.config import Config
 from mmengine.runner.checkpoint import save_checkpoint
 
 import pplc_vision  # noqa: F401
-from pplc_vision.apis.model_builder import build_model_from_config
+from pplc_vision.registry import build_model_from_config
 
 HERE = osp.dirname(osp.abspath(__file__))
 CHECKPOINTS = {  # name: (config, input shape)

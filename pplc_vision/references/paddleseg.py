@@ -13,8 +13,8 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .base import EngineNotInstalled, import_engine_module
-from .paddle_inference import import_paddleclas_pplcnet, set_paddle_bn_statistics
+from ..deploy.engines.base import EngineNotInstalled, import_engine_module
+from .paddleclas import import_paddleclas_pplcnet, set_paddle_bn_statistics
 
 #: Table 5 backbones: name -> (DeepLabV3P ``backbone_indices``)
 BACKBONE_INDICES = {'pplcnet': (0, 1), 'mobilenetv3-large': (0, 3)}

@@ -18,7 +18,7 @@ from mmengine.model import is_model_wrapper
 from torch import nn
 
 from ..compat import safe_torch_load
-from ..converters.checkpoint import state_dict_mismatch
+from .checkpoint import state_dict_mismatch
 
 PARTIAL_LOAD_KEY = 'partial_load'
 

@@ -27,9 +27,9 @@ from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ...models.dense_heads import PICODET_V2_ARCHS
-from .base import EngineNotInstalled, import_engine_module
-from .paddle_inference import set_paddle_bn_statistics
+from ..deploy.engines.base import EngineNotInstalled, import_engine_module
+from ..models.dense_heads import PICODET_V2_ARCHS
+from .paddleclas import set_paddle_bn_statistics
 
 #: PaddleDetection's legacy PicoDet settings (picodet_esnet.yml, picodet_416_reader.yml)
 NECK_CHANNELS = 128
