@@ -29,6 +29,22 @@ class ClosedFormScheduler(_ParamScheduler):
     def _get_value(self) -> list:
         return [self.value(base, self.last_step) for base in self.base_values]
 
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Resume at the checkpoint's iteration with this phase's configured shape.
+
+        The value depends on the step alone, so only the checkpoint's step count
+        (``_global_step``, the same in every phase of a run) is taken and the phase's own step
+        derived from it. A checkpoint of an earlier schedule (mmengine's ``LinearLR`` and
+        ``CosineAnnealingLR``, listed warm-up first) thus resumes on the configured phases at
+        the right iteration instead of taking another phase's ``begin``/``end``.
+        """
+        if '_global_step' not in state_dict:
+            raise KeyError(f'{type(self).__name__}: the checkpoint\'s scheduler state has no '
+                           f'_global_step (keys: {sorted(state_dict)})')
+        self._global_step = int(state_dict['_global_step'])
+        # steps taken in [begin, end) by global steps 0 .. _global_step, less one
+        self.last_step = max(min(self._global_step + 1, self.end) - self.begin, 0) - 1
+
     @classmethod
     def build_iter_from_epoch(cls, *args, begin=0, end=INF, by_epoch=True, epoch_length=None,
                               **kwargs):

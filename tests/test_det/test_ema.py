@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmdet.registry import HOOKS, MODELS
+from mmengine.model import ExponentialMovingAverage
 
 
 def test_decay_warms_up_then_caps():
@@ -66,3 +67,26 @@ def test_hook_restarts_every_interval():
     assert float(hook.ema_model.module.weight) == 4.0
     with pytest.raises(ValueError, match='reset_interval'):
         HOOKS.build(dict(type='PeriodicResetEMAHook', reset_interval=-1))
+
+
+def test_checkpoint_layout_of_earlier_runs_resumes():
+    """EMAHook saves the averaged model's state dict as ``ema_state_dict``: ``steps`` and
+    ``module.<name>``, the layout of mmengine's ExponentialMovingAverage that the earlier
+    (uncorrected) ThresholdEMA and #30's PaddleModelEMA saved. It loads strictly and the next
+    update continues the corrected recurrence from the stored average and count."""
+    model = torch.nn.Linear(1, 1, bias=False)
+    earlier = ExponentialMovingAverage(model, momentum=2e-4)
+    model.weight.data.fill_(2.0)
+    earlier.update_parameters(model)
+    earlier.steps.fill_(5)  # as saved after 5 updates
+    state = earlier.state_dict()
+    assert set(state) == {'steps', 'module.weight'}
+    ema = MODELS.build(dict(type='ThresholdEMA', model=model, decay=0.9998))
+    assert set(ema.state_dict()) == set(state)
+    ema.load_state_dict(state, strict=True)
+    model.weight.data.fill_(8.0)
+    ema.update_parameters(model)
+    d4, d5 = ema.decay_at(4), ema.decay_at(5)
+    v5 = 2.0 * (1 - d4 ** 5)  # the stored value read as corrected
+    assert float(ema.module.weight) == pytest.approx((d5 * v5 + (1 - d5) * 8.0) / (1 - d5 ** 6))
+    assert int(ema.steps) == 6
