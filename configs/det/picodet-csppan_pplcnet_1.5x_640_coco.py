@@ -30,5 +30,10 @@ test_pipeline = [dict(t, scale=(input_size, input_size)) if t['type'] == 'Resize
 train_dataloader = dict(batch_size=batch_size, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# PaddleDetection's CosineDecay from bba88f6791 (2021-11-17), before this recipe: the cosine
+# starts at the full lr when the warm-up ends (the warm-up listed last sets the values it owns)
+param_scheduler = [dict(_base_.lr_cosine, end=_base_.max_epochs,
+                        warmup_iters=_base_.warmup_iters),
+                   dict(_base_.lr_warmup, end=_base_.warmup_iters)]
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 auto_scale_lr = dict(base_batch_size=4 * batch_size)

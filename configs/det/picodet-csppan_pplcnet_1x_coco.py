@@ -51,7 +51,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [dict(_base_.lr_warmup, end=_base_.warmup_iters),
-                   dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
+param_scheduler = [dict(_base_.lr_cosine, end=max_epochs),
+                   dict(_base_.lr_warmup, end=_base_.warmup_iters)]
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 auto_scale_lr = dict(base_batch_size=4 * batch_size)  # PaddleDetection's 4 GPUs

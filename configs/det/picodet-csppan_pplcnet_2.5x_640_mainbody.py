@@ -54,8 +54,10 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'val.json')
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs=max_epochs, val_interval=2)  # snapshot_epoch 2
-param_scheduler = [dict(_base_.lr_warmup, end=_base_.warmup_iters),
-                   dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
+# PaddleDetection's CosineDecay from bba88f6791 (2021-11-17), before this recipe: the cosine
+# starts at the full lr when the warm-up ends (the warm-up listed last sets the values it owns)
+param_scheduler = [dict(_base_.lr_cosine, end=max_epochs, warmup_iters=_base_.warmup_iters),
+                   dict(_base_.lr_warmup, end=_base_.warmup_iters)]
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 auto_scale_lr = dict(base_batch_size=4 * batch_size)
 custom_hooks = [dict(h, reset_interval=20) if h['type'] == 'PeriodicResetEMAHook' else h

@@ -32,4 +32,5 @@ train_dataloader = dict(batch_size=batch_size)
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 auto_scale_lr = dict(base_batch_size=4 * batch_size)
 train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [dict(_base_.lr_schedule, T_max=cosine_epochs, end=max_epochs)]
+param_scheduler = [dict(_base_.lr_cosine, T_max=cosine_epochs, end=max_epochs),
+                   _base_.lr_warmup]

@@ -62,6 +62,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [dict(_base_.lr_schedule, T_max=cosine_epochs, end=max_epochs)]
+param_scheduler = [dict(_base_.lr_cosine, T_max=cosine_epochs, end=max_epochs),
+                   _base_.lr_warmup]
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 auto_scale_lr = dict(base_batch_size=4 * batch_size)

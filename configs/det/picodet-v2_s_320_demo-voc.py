@@ -56,8 +56,9 @@ val_evaluator = dict(ann_file=data_root + 'annotations.json')
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [dict(_base_.lr_schedule, warmup_iters=warmup_iters, T_max=max_epochs,
-                        end=max_epochs)]
+param_scheduler = [dict(_base_.lr_cosine, warmup_iters=warmup_iters, T_max=max_epochs,
+                        end=max_epochs),
+                   dict(_base_.lr_warmup, end=warmup_iters)]
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 default_hooks = dict(
     logger=dict(interval=10),

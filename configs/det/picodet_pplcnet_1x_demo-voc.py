@@ -63,8 +63,8 @@ val_evaluator = dict(ann_file=data_root + 'annotations.json')
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [dict(_base_.lr_warmup, end=warmup_iters),
-                   dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
+param_scheduler = [dict(_base_.lr_cosine, end=max_epochs),
+                   dict(_base_.lr_warmup, end=warmup_iters)]
 optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))
 default_hooks = dict(
     logger=dict(interval=10),

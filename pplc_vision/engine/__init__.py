@@ -1,22 +1,22 @@
 """Training-time components (mmengine's side, as ``mmdet.engine``): crash-safe checkpoints
 (``atomic_save``: the one atomic file write of the package), PicoDet's EMA, BatchNorm synchronised
-across CPU processes, PaddleDetection's warm-up + cosine schedule, weight decay chosen by regular
-expressions on parameter names, the count of test images a model predicts something on. Inference
-engines (onnxruntime, OpenVINO, ...) are :mod:`pplc_vision.deploy.engines`.
+across CPU processes, Paddle's warm-up, cosine and polynomial learning-rate phases, weight decay
+chosen by regular expressions on parameter names, the count of test images a model predicts
+something on. Inference engines (onnxruntime, OpenVINO, ...) are :mod:`pplc_vision.deploy.engines`.
 
 Importing this package registers hooks and models; it changes nothing in mmengine itself.
 """
 from .atomic_save import atomic_write, atomic_write_bytes
 from .checkpoint_hook import AtomicCheckpointHook, CheckpointSaveError
 from .cpu_sync_bn import CPUSyncBatchNorm, convert_to_cpu_sync_bn
-from .ema import PaddleModelEMA, PeriodicResetEMAHook, ThresholdEMA
-from .paddle_lr import PaddleWarmupCosineLR
+from .ema import PeriodicResetEMAHook, ThresholdEMA
+from .lr_schedulers import CosineDecayLR, LinearWarmupLR, PolynomialDecayLR
 from .prediction_count import PredictionCountHook
 from .regex_optim_constructor import RegexOptimWrapperConstructor
 
 __all__ = [
-    'AtomicCheckpointHook', 'CheckpointSaveError', 'CPUSyncBatchNorm', 'PaddleModelEMA',
-    'PaddleWarmupCosineLR', 'PeriodicResetEMAHook', 'PredictionCountHook',
+    'AtomicCheckpointHook', 'CheckpointSaveError', 'CosineDecayLR', 'CPUSyncBatchNorm',
+    'LinearWarmupLR', 'PeriodicResetEMAHook', 'PolynomialDecayLR', 'PredictionCountHook',
     'RegexOptimWrapperConstructor', 'ThresholdEMA', 'atomic_write', 'atomic_write_bytes',
     'convert_to_cpu_sync_bn'
 ]

@@ -1,11 +1,28 @@
-"""PicoDet's EMA (PaddleDetection ``ModelEMA``): warmed-up decay and a periodic reset.
+"""PicoDet's EMA (PaddleDetection ``ModelEMA``): warmed-up decay, bias-corrected weights and a
+periodic reset, as PaddleDetection's trainer ran them when the PicoDet configs were published.
 
-``ThresholdEMA`` averages with ``decay_n = min(decay, (1 + n) / (10 + n))`` at update ``n``.
-``PeriodicResetEMAHook`` is mmengine's :class:`EMAHook` that restarts the average from the
-current weights every ``reset_interval`` epochs (after that epoch's validation and checkpoint),
-because mmengine's and mmdet's EMA never restart.
-``PaddleModelEMA`` is ppdet's ``ModelEMA`` exactly as it evaluates: the average starts from
-zeros and is read through ppdet's bias correction (``apply()``).
+PaddleDetection's ``ModelEMA`` (``ppdet/optimizer.py``, the same from 35388eb7d4, 2021-08, the
+Table 4 recipe, to 1fa998be68, 2021-10, the CSP-PAN configs, and in the paddledet 2.6.0 wheel)
+averages from zeros, ``v_{n+1} = d_n v_n + (1 - d_n) w`` with ``d_n = min(decay, (1 + n) /
+(10 + n))``, and evaluates and saves ``apply()``: ``v_n / (1 - d_{n-1}^n)``, a bias correction
+with the latest decay (not the product of the decays, so the weights of the average sum to a
+little more than 1 early on: 1.015 after 2 updates, 1 + 1.2e-4 after a few hundred).
+``ThresholdEMA`` keeps exactly that corrected value in its model (mmengine evaluates and saves
+the averaged model as it is). With ``update_buffers=True`` it averages the BN statistics too, as
+ppdet averages the whole state dict. Its state (``steps`` and ``module.*``) is mmengine's
+``ExponentialMovingAverage``'s: checkpoints of the earlier, uncorrected average resume, their
+average read as corrected (the two differ by less than 2e-4 relative after a few hundred
+updates).
+
+``PeriodicResetEMAHook`` restarts the average every ``reset_interval`` epochs (``cycle_epoch``).
+PaddleDetection's trainer of 2021 called ``apply()`` at the end of every epoch and ``ModelEMA``
+reset itself after ``cycle_epoch`` calls, so with ``cycle_epoch: 40`` the average restarted
+after epochs 40, 80, ... (after that epoch's evaluation and checkpoint). From ef83ab8a3f
+(2022-03-03, "modify ema") the trainer applies the EMA only at snapshot epochs (every
+``snapshot_epoch``, 10 for PicoDet), which stretches the same setting to a restart every 400
+epochs; the CSP-PAN and Table 4 configs follow the 2021 trainer their recipes date from.
+PicoDet v2 (``configs/runtime.yml`` at 666f597fd0: no ``cycle_epoch``) never restarts: mmengine's
+``EMAHook`` with ``ema_type='ThresholdEMA'``. mmengine's and mmdet's EMA never restart.
 """
 from typing import Optional
 
@@ -19,7 +36,13 @@ from mmdet.registry import HOOKS, MODELS
 
 @MODELS.register_module()
 class ThresholdEMA(ExponentialMovingAverage):
-    """EMA whose decay ramps up as ``min(decay, (1 + n) / (10 + n))`` over updates ``n``.
+    """PaddleDetection's ``ModelEMA(use_thres_step=True)`` as its ``apply()`` evaluates it: decay
+    ``min(decay, (1 + n) / (10 + n))`` at update ``n``, the average bias-corrected with the
+    latest decay.
+
+    The averaged model holds the corrected value ``c_n = v_n / (1 - d_{n-1}^n)`` of the
+    zero-started average ``v_n``; update ``n`` (``n >= 1``, the first copies the weights, which
+    is what ``c_1`` is) computes ``c_{n+1}`` from ``c_n`` without keeping ``v_n``.
 
     Args:
         model: The model to average.
@@ -45,7 +68,13 @@ class ThresholdEMA(ExponentialMovingAverage):
 
     def avg_func(self, averaged_param: torch.Tensor, source_param: torch.Tensor,
                  steps: int) -> None:
-        averaged_param.lerp_(source_param, 1.0 - self.decay_at(int(steps)))
+        n = int(steps)
+        decay, previous = self.decay_at(n), self.decay_at(n - 1)
+        # v_n = c_n (1 - d_{n-1}^n); v_{n+1} = d_n v_n + (1 - d_n) w; c_{n+1} = v_{n+1} /
+        # (1 - d_n^(n+1))
+        norm = 1.0 - decay ** (n + 1)
+        averaged_param.mul_(decay * (1.0 - previous ** n) / norm).add_(
+            source_param, alpha=(1.0 - decay) / norm)
 
 
 @HOOKS.register_module()
@@ -74,28 +103,3 @@ class PeriodicResetEMAHook(EMAHook):
         if self.reset_interval and epoch > 0 and epoch % self.reset_interval == 0:
             self.ema_model.steps.zero_()
             runner.logger.info(f'PeriodicResetEMAHook: EMA restarted at epoch {epoch}')
-
-
-@MODELS.register_module()
-class PaddleModelEMA(ThresholdEMA):
-    """ppdet's ``ModelEMA(decay, ema_decay_type='threshold')`` (``ppdet/optimizer/ema.py`` at
-    PaddleDetection 666f597fd0) as its trainer evaluates and saves it.
-
-    ppdet keeps ``v_{n+1} = d_n v_n + (1 - d_n) w`` from ``v_0 = 0`` with
-    ``d_n = min(decay, (1 + n) / (10 + n))`` and reads the weights as ``apply()`` returns them,
-    ``v_n / (1 - d_{n-1} ** n)``: divided by the last decay to the power of the update count,
-    not by the product of the decays (an approximate bias correction, about 1 + 1e-4 in the
-    first ~45k updates). This model holds exactly those read weights (so validation and the
-    saved EMA weights are ppdet's ``apply()``), updated with the same recurrence; the first
-    update copies the weights, which is what ``apply()`` gives after one update. BN statistics
-    are averaged as well (``update_buffers=True``: ppdet averages the whole state dict).
-    """
-
-    def avg_func(self, averaged_param: torch.Tensor, source_param: torch.Tensor,
-                 steps: int) -> None:
-        steps = int(steps)
-        decay = self.decay_at(steps)
-        before = 1.0 - self.decay_at(steps - 1) ** steps
-        after = 1.0 - decay ** (steps + 1)
-        averaged_param.mul_(decay * before / after).add_(source_param,
-                                                         alpha=(1.0 - decay) / after)

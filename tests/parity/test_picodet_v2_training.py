@@ -180,10 +180,11 @@ def torch_side(reference: Reference, epoch: int, records: list) -> Side:
 
     head._get_targets_single = recorded
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    schedule = PARAM_SCHEDULERS.build(cfg.param_scheduler[0], default_args=dict(
-        optimizer=optim, epoch_length=STEPS_PER_EPOCH))
+    schedules = [PARAM_SCHEDULERS.build(phase, default_args=dict(
+        optimizer=optim, epoch_length=STEPS_PER_EPOCH)) for phase in cfg.param_scheduler]
     for _ in range(epoch * STEPS_PER_EPOCH):
-        schedule.step()
+        for schedule in schedules:
+            schedule.step()
     MessageHub.get_current_instance().update_info('epoch', epoch)
     batch = reference.batch
     inputs = torch.from_numpy(batch['image']).double()
@@ -203,7 +204,8 @@ def torch_side(reference: Reference, epoch: int, records: list) -> Side:
 
     def step():
         optim.step()
-        schedule.step()
+        for schedule in schedules:
+            schedule.step()
         optim.zero_grad()
 
     return Side(loss_fn, dict(model.named_parameters()), lambda n: n,

@@ -16,10 +16,19 @@ harness then compares, with norm-wise tolerances (``||ours - theirs|| / ||theirs
 
 Task-agnostic: detection, segmentation and classification tests build the sides (see
 test_picodet_v2_training.py).
+
+Learning rates at any iteration without a loop over the run: a config's ``param_scheduler`` is
+built as the Runner builds it with :func:`build_schedulers` and moved to iteration ``t`` with
+:func:`lr_at` (closed-form phases, pplc_vision/engine/lr_schedulers.py); Paddle's side is an
+``LRScheduler`` moved with ``step(t)`` (paddle_schedules.py).
 """
-from typing import Callable, Dict, List, Optional, Tuple
+import copy
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine.registry import PARAM_SCHEDULERS
+
+from pplc_vision.engine.lr_schedulers import ClosedFormScheduler
 
 Arrays = Dict[str, np.ndarray]
 LossFn = Callable[[], Tuple[object, Dict[str, object]]]
@@ -132,3 +141,50 @@ def assert_steps_match(ours: Side, theirs: Side, steps: int, tol: float,
     still = [k for k in change_ours if k not in moved and np.any(change_ours[k] != 0)]
     assert not still, f'ours changed weights that the reference kept: {still[:5]}'
     return history
+
+
+def build_schedulers(optimizer, param_scheduler: Sequence[dict], epoch_length: int,
+                     max_epochs: Optional[int] = None, max_iters: Optional[int] = None) -> list:
+    """A config's ``param_scheduler`` list built as mmengine's Runner builds it: default ends at
+    the run's length, epoch phases converted to iterations with ``epoch_length``."""
+    built = []
+    for cfg in copy.deepcopy(list(param_scheduler)):
+        by_epoch = cfg.get('by_epoch', True)
+        cfg.setdefault('end', max_epochs if by_epoch else max_iters)
+        convert = cfg.pop('convert_to_iter_based', False)
+        cls = PARAM_SCHEDULERS.get(cfg.pop('type'))
+        if by_epoch and convert:
+            built.append(cls.build_iter_from_epoch(optimizer, **cfg, epoch_length=epoch_length))
+        else:
+            assert not by_epoch, f'{cls.__name__}: an epoch-stepped phase; convert it'
+            built.append(cls(optimizer, **cfg))
+    return built
+
+
+def lr_at(schedulers: Sequence, iteration: int) -> List[float]:
+    """Set the optimizer's learning rates to the schedule's value at ``iteration`` (0-based: the
+    rate the step of that iteration uses) without stepping through the run, and return them.
+
+    The value at ``iteration`` is the one the latest update set: of the phases that have begun,
+    the one that updated last (a running phase updates at ``iteration``, a finished one last
+    did at ``end - 1``), the later in the list on a tie, as the Runner steps them in order. That
+    phase is moved there and stepped once, which needs closed-form phases
+    (:class:`pplc_vision.engine.lr_schedulers.ClosedFormScheduler`).
+    """
+    latest = None
+    for index, scheduler in enumerate(schedulers):
+        assert isinstance(scheduler, ClosedFormScheduler), (
+            f'{type(scheduler).__name__} is chained: its value depends on the steps before')
+        last = min(iteration, scheduler.end - 1)
+        if last >= scheduler.begin and (latest is None or (last, index) >= latest[:2]):
+            latest = (last, index, scheduler)
+    optimizer = schedulers[0].optimizer
+    if latest is None:
+        for group in optimizer.param_groups:
+            group['lr'] = group['initial_lr']
+    else:
+        last, _, scheduler = latest
+        scheduler._global_step = last - 1
+        scheduler.last_step = last - 1 - scheduler.begin
+        scheduler.step()
+    return [group['lr'] for group in optimizer.param_groups]

@@ -38,8 +38,15 @@ def test_config_has_the_paper_recipe(name):
     cfg = load_seg_config(name)
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == ('SGD', 0.01, 0.9, 4e-5)
+    # PaddleSeg's configs/_base_/cityscapes.yml (v2.8.0, 2e51641a9a): PolynomialDecay from 0.01
+    # to end_lr 0, power 0.9, decay_steps = iters = 80000 (not mmengine's PolyLR, one step
+    # shorter); the backbone's BN spared from L2 (L2Decay(0.0)), the head's ConvBNReLU BN not
     (poly, ) = cfg.param_scheduler
-    assert (poly.type, poly.power, poly.end) == ('PolyLR', 0.9, 80000)
+    assert (poly.type, poly.power, poly.eta_min, poly.begin, poly.end, poly.get('decay_steps'),
+            poly.by_epoch) == ('PolynomialDecayLR', 0.9, 0.0, 0, 80000, None, False)
+    paramwise = cfg.optim_wrapper.paramwise_cfg
+    assert paramwise.norm_decay_mult == 0.0
+    assert paramwise.custom_keys == {'decode_head': dict(decay_mult=1.0)}
     assert cfg.train_cfg.max_iters == 80000
     assert cfg.train_dataloader.batch_size * 4 == cfg.auto_scale_lr.base_batch_size == 32
     pipeline = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
@@ -77,7 +84,7 @@ def test_one_training_step_on_cpu(name, tiny_cityscapes, tmp_path):
 def test_poly_decay_ends_with_training(name):
     cfg = load_seg_config(name)
     poly = cfg.param_scheduler[0]
-    assert poly.type == 'PolyLR' and not poly.by_epoch
+    assert poly.type == 'PolynomialDecayLR' and not poly.by_epoch
     assert poly.end == cfg.train_cfg.max_iters == cfg.max_iters
 
 

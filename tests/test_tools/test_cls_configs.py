@@ -52,9 +52,16 @@ def test_in1k_recipe(scale):
     assert cfg.optim_wrapper.paramwise_cfg.norm_decay_mult == 0.0
     assert cfg.train_dataloader.batch_size * 8 == cfg.auto_scale_lr.base_batch_size == 2048
     assert cfg.train_cfg.max_epochs == 360
+    # PaddleClas' `Cosine` (ppcls/optimizer/learning_rate.py at 71abe2e9b, the commit of
+    # PPLCNet_x*.yaml): LinearWarmup from 0 (warmup_start_lr 0.0) over 5 epochs, then
+    # CosineAnnealingDecay from the full lr to 0 over the remaining 355 epochs (the Runner ends
+    # the cosine at max_epochs: end and T_max unset), both in iterations
     warmup, cosine = cfg.param_scheduler
-    assert (warmup.type, warmup.end, cosine.type, cosine.begin) == (
-        'LinearLR', 5, 'CosineAnnealingLR', 5)
+    assert (warmup.type, warmup.start_factor, warmup.begin, warmup.end, warmup.by_epoch,
+            warmup.convert_to_iter_based) == ('LinearWarmupLR', 0.0, 0, 5, True, True)
+    assert (cosine.type, cosine.begin, cosine.get('end'), cosine.get('T_max'),
+            cosine.get('warmup_iters', 0), cosine.eta_min, cosine.by_epoch,
+            cosine.convert_to_iter_based) == ('CosineDecayLR', 5, None, None, 0, 0.0, True, True)
     assert cfg.train_dataloader.dataset.data_root == 'data/imagenet/'
     assert cfg.model.head.loss == dict(type='LabelSmoothLoss', label_smooth_val=0.1,
                                        mode='original')

@@ -78,7 +78,7 @@ CONFIG_MISTAKES = [
     (DET, 'optim_wrapper.clip_gradd=None', ["optim_wrapper: OptimWrapper", "'clip_grad'"]),
     (DET, 'optim_wrapper.optimizer.momentun=0.9',
      ["optim_wrapper.optimizer: SGD", "'momentum'"]),
-    (DET, 'param_scheduler.0.begn=0', ["param_scheduler.0: LinearLR", "'begin'"]),
+    (DET, 'param_scheduler.0.begn=0', ["param_scheduler.0: CosineDecayLR", "'begin'"]),
     (DET, 'custom_hooks.1.reset_intervl=3',
      ["custom_hooks.1: PeriodicResetEMAHook", "'reset_interval'"]),
     (DET, 'train_cfg.max_epoch=3', ["train_cfg: EpochBasedTrainLoop", "'max_epochs'"]),

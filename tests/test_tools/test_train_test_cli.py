@@ -157,7 +157,7 @@ def test_schedule_without_room_is_one_line(tmp_path):
                     'train_cfg.max_epochs=1')
     assert proc.returncode != 0
     assert last_error_line(proc) == (
-        f"error: config {DEMO!r}: param_scheduler[1] (CosineAnnealingLR) starts at epoch 1, "
+        f"error: config {DEMO!r}: param_scheduler[1] (CosineDecayLR) starts at epoch 1, "
         "but train_cfg.max_epochs is 1: it would never run (mmengine: \"end should be larger "
         "than begin\"); set train_cfg.max_epochs above 1 or change its begin/end")
 

@@ -10,15 +10,20 @@ optim_wrapper = dict(
 
 max_epochs = 360
 warmup_epochs = 5
-# The two phases, defined once. The cosine phase has no `end`: the Runner ends it at
-# train_cfg.max_epochs, so a config that changes max_epochs needs no new scheduler. mmengine
-# evaluates each config file on its own, so a config that changes warmup_epochs (or the warm-up's
-# start_factor) rebuilds the list from the phases:
+# PaddleClas' `Cosine` learning rate (ppcls/optimizer/learning_rate.py at 71abe2e9b, the commit of
+# PPLCNet_x1_0.yaml): Paddle's LinearWarmup from 0 (warmup_start_lr 0.0) over round(5 x
+# iterations per epoch) steps, then CosineAnnealingDecay to 0 over the remaining (360 - 5) x
+# iterations per epoch, both counted in iterations. Closed-form phases
+# (pplc_vision/engine/lr_schedulers.py): mmengine's LinearLR cannot start at 0 and its chained
+# cosine would start from the warm-up's last value. The cosine phase has no `end`: the Runner
+# ends it at train_cfg.max_epochs, so a config that changes max_epochs needs no new scheduler.
+# mmengine evaluates each config file on its own, so a config that changes warmup_epochs (or the
+# warm-up's start_factor) rebuilds the list from the phases:
 #   param_scheduler = [dict(_base_.lr_warmup, end=warmup_epochs),
 #                      dict(_base_.lr_cosine, begin=warmup_epochs)]
-lr_warmup = dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0,
+lr_warmup = dict(type='LinearWarmupLR', start_factor=0.0, by_epoch=True, begin=0,
                  convert_to_iter_based=True)
-lr_cosine = dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, convert_to_iter_based=True)
+lr_cosine = dict(type='CosineDecayLR', eta_min=0.0, by_epoch=True, convert_to_iter_based=True)
 param_scheduler = [dict(lr_warmup, end=warmup_epochs), dict(lr_cosine, begin=warmup_epochs)]
 
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)

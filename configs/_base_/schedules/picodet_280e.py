@@ -16,16 +16,21 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
-# The two phases, defined once; their lengths come from max_epochs and warmup_iters. mmengine
-# evaluates each config file on its own, so a config that changes either length rebuilds the
-# list from the phases (train_cfg and the cosine then end together):
-#   param_scheduler = [dict(_base_.lr_warmup, end=warmup_iters),
-#                      dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
-lr_warmup = dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0)
-lr_cosine = dict(type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=0,
+# PaddleDetection's LearningRate of ppdet/optimizer.py (the same at 35388eb7d4 and 1fa998be68):
+# [CosineDecay(max_epochs), LinearWarmup(300 steps, start_factor 0.1)]. The cosine counts from
+# iteration 0 over the whole run (max_epochs x iterations per epoch, T) and the warm-up replaces
+# its first 300 values: lr(t) = base_lr (0.1 + 0.9 t / 300) for t < 300, then
+# base_lr (1 + cos(pi t / T)) / 2. Both phases are closed-form (pplc_vision/engine/
+# lr_schedulers.py); the warm-up is listed after the cosine because the later phase sets the
+# value where both run. Defined once, their lengths come from max_epochs and warmup_iters;
+# mmengine evaluates each config file on its own, so a config that changes either rebuilds the
+# list from the phases:
+#   param_scheduler = [dict(_base_.lr_cosine, end=max_epochs),
+#                      dict(_base_.lr_warmup, end=warmup_iters)]
+lr_cosine = dict(type='CosineDecayLR', eta_min=0.0, by_epoch=True, begin=0,
                  convert_to_iter_based=True)
-param_scheduler = [dict(lr_warmup, end=warmup_iters),
-                   dict(lr_cosine, T_max=max_epochs, end=max_epochs)]
+lr_warmup = dict(type='LinearWarmupLR', start_factor=0.1, by_epoch=False, begin=0)
+param_scheduler = [dict(lr_cosine, end=max_epochs), dict(lr_warmup, end=warmup_iters)]
 
 # L2 1e-4 on every parameter but BN's (PaddleDetection's ConvNormLayer/PicoFeat BN and LCNet's BN
 # carry L2Decay(0.0); convs and biases take the global L2).

@@ -10,8 +10,14 @@ max_epochs = 300
 base_lr = 0.4
 weight_decay = 4e-5
 train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [dict(_base_.lr_warmup, end=_base_.warmup_iters),
-                   dict(_base_.lr_cosine, T_max=max_epochs, end=max_epochs)]
-optim_wrapper = dict(optimizer=dict(lr=base_lr, weight_decay=weight_decay))
+param_scheduler = [dict(_base_.lr_cosine, end=max_epochs),
+                   dict(_base_.lr_warmup, end=_base_.warmup_iters)]
+# Which parameters decay: Paddle's optimizer applies the global L2 to every parameter without its
+# own regularizer. LCNet's BN and PicoFeat's ConvNormLayer BN carry L2Decay(0.0); CSPPAN's BN
+# (ppdet/modeling/necks/csp_pan.py, plain nn.BatchNorm2D, 1fa998be68 and the 2.6.0 wheel) carries
+# none, so the neck's BN decays like its convs.
+optim_wrapper = dict(
+    optimizer=dict(lr=base_lr, weight_decay=weight_decay),
+    paramwise_cfg=dict(norm_decay_mult=0.0, custom_keys={'neck': dict(decay_mult=1.0)}))
 # lr is for 320 images per iteration; `tools/train.py --auto-scale-lr` rescales it linearly.
 auto_scale_lr = dict(base_batch_size=320)

@@ -14,14 +14,20 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
-# ppdet's LearningRate: the warm-up owns the first 300 iterations, then the cosine runs from
-# base_lr at iteration 300 to 0 at the last iteration of cosine_epochs (not a product of the
-# two). A config that changes a length rebuilds it:
-#   param_scheduler = [dict(_base_.lr_schedule, T_max=cosine_epochs, end=max_epochs)]
-lr_schedule = dict(type='PaddleWarmupCosineLR', warmup_iters=warmup_iters,
-                   warmup_start_factor=0.1, eta_min_ratio=0.0, by_epoch=True, begin=0,
-                   convert_to_iter_based=True)
-param_scheduler = [dict(lr_schedule, T_max=cosine_epochs, end=max_epochs)]
+# ppdet's LearningRate([CosineDecay(cosine_epochs), LinearWarmup(300, 0.1)]) of
+# ppdet/optimizer/optimizer.py at 666f597fd0 (as from bba88f6791, 2021-11-17): the warm-up owns
+# the first 300 iterations, lr = base_lr (0.1 + 0.9 t / 300); the cosine then runs from base_lr
+# at iteration 300 to 0 at the last iteration of cosine_epochs, base_lr (1 + cos(pi (t - 300) /
+# (T - 300))) / 2 (T: cosine_epochs in iterations), not a product of the two. Closed-form phases
+# (pplc_vision/engine/lr_schedulers.py); the warm-up is listed last because the later phase
+# sets the value where both run. A config that changes a length rebuilds the list:
+#   param_scheduler = [dict(_base_.lr_cosine, T_max=cosine_epochs, end=max_epochs),
+#                      _base_.lr_warmup]
+lr_cosine = dict(type='CosineDecayLR', eta_min=0.0, warmup_iters=warmup_iters, by_epoch=True,
+                 begin=0, convert_to_iter_based=True)
+lr_warmup = dict(type='LinearWarmupLR', start_factor=0.1, by_epoch=False, begin=0,
+                 end=warmup_iters)
+param_scheduler = [dict(lr_cosine, T_max=cosine_epochs, end=max_epochs), lr_warmup]
 
 # Momentum SGD with L2 4e-5 on every parameter except the BNs that PaddleDetection builds with
 # their own zero L2 regulariser: PP-LCNet's ConvBNLayer (the backbone and LCPAN's fusion blocks)
@@ -43,7 +49,7 @@ optim_wrapper = dict(
 # statistics averaged too. Validation and the saved checkpoints use the averaged weights.
 custom_hooks = [
     dict(type='NumClassCheckHook'),
-    dict(type='EMAHook', ema_type='PaddleModelEMA', decay=0.9998, update_buffers=True,
+    dict(type='EMAHook', ema_type='ThresholdEMA', decay=0.9998, update_buffers=True,
          priority=49)
 ]
 
