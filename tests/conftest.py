@@ -24,6 +24,7 @@ def _xdist_group(item: pytest.Item) -> str:
     return parts[0] if parts[0] in SESSION_SHARED_FOLDERS else '/'.join(parts)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks
 def pytest_collection_modifyitems(config, items):
     """Group tests for ``--dist loadgroup`` (tools/run_tests.sh): one group per test file (its
     module-scoped fixtures are built once), one per folder in ``SESSION_SHARED_FOLDERS``. The
