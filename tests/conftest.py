@@ -6,6 +6,21 @@ from pathlib import Path
 
 import pytest
 
+
+def _share_cores_between_workers() -> None:
+    """Under pytest-xdist, give each worker its share of the cores (at least one thread).
+
+    Each worker's torch and Paddle would otherwise start one OpenMP thread per core, as would the
+    tools a test runs in a subprocess (they inherit this environment): on 2 cores with 2 workers
+    that is 4+ spinning threads, and a training step took several times its one-worker time.
+    Runs before torch or Paddle are imported (they read the variable once, at load).
+    """
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '0') or 0)
+    if workers > 1 and 'OMP_NUM_THREADS' not in os.environ:
+        os.environ['OMP_NUM_THREADS'] = str(max(1, len(os.sched_getaffinity(0)) // workers))
+
+
+_share_cores_between_workers()
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
