@@ -239,8 +239,9 @@ def compare_targets(ours: list, theirs: list) -> int:
 @pytest.mark.parametrize('phase', PHASES)
 def test_training_steps_match_paddledetection(reference, phase):
     """Assigned targets, loss terms (1e-4), gradients (1e-3), each parameter's learning rate
-    and decay, and the weight change of the optimizer step (1e-3), all in float64: in float32
-    the rounding alone moves our gradients up to 3% from our float64 ones on this batch."""
+    and decay, and the weight change of each of ``STEPS`` optimizer steps (1e-3; see STEPS),
+    all in float64: in float32 the rounding alone moves our gradients up to 3% from our float64
+    ones on this batch."""
     epoch = PHASES[phase]
     their_records, our_records = [], []
     theirs = paddle_side(reference, epoch, their_records)
