@@ -1,31 +1,25 @@
 # PicoDet v2 XS at 416 on COCO-2017: PaddleDetection's configs/picodet/picodet_xs_416_coco_lcnet.yml
-# at 666f597fd0: 26.2 mAP(0.5:0.95), 0.70M params in its model zoo. 56 images per GPU x 4,
-# lr 0.28, 300 epochs.
-_base_ = './picodet-v2_s_416_coco.py'
+# at 666f597fd0 (its 416 reader: training sizes 352-480): 26.2 mAP(0.5:0.95), 0.70M params in its
+# model zoo. The XS-320 model and recipe at 416, with 56 images per GPU x 4 and lr 0.28.
+_base_ = './picodet-v2_xs_320_coco.py'
 
 # ---------------- parameters that often need to be modified ----------------
+input_size = 416
 batch_size = 56
 base_lr = 0.28
-widen_factor = 0.35
-channels = 96
-stacked_convs = 2
-# ImageNet weights: the yml's LCNet_x0_35_pretrained.pdparams (https://paddledet.bj.bcebos.com/
-# models/pretrained/LCNet_x0_35_pretrained.pdparams) is PP-LCNet-0.35x; PaddleClas publishes it as
-# https://paddle-imagenet-models-name.bj.bcebos.com/dygraph/legendary_models/PPLCNet_x0_35_pretrained.pdparams
-pretrained = 'checkpoints/pplcnet_0.35x_in1k_backbone.pth'
-pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
-                      f'PPLCNet_x0_35_pretrained.pdparams {pretrained} --backbone-only')
 # From scratch instead of the ImageNet backbone: --cfg-options model.backbone.init_cfg=None
 # ----------------------------------------------------------------------------
 
-# Derived as in picodet-v2_s_320_coco.py, for the new width.
-model = dict(
-    backbone=dict(
-        widen_factor=widen_factor,
-        init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
-        if pretrained else None),
-    neck=dict(widen_factor=widen_factor, out_channels=channels),
-    bbox_head=dict(in_channels=channels, feat_channels=channels, stacked_convs=stacked_convs))
-train_dataloader = dict(batch_size=batch_size)
+# Derived as in picodet-v2_s_320_coco.py, for the new input size and batch.
+batch_augments = [dict(_base_.batch_augments[0],
+                       random_size_range=(input_size - 64, input_size + 64))]
+train_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
+                  for t in _base_.train_pipeline]
+test_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
+                 for t in _base_.test_pipeline]
+model = dict(data_preprocessor=dict(batch_augments=batch_augments))
+train_dataloader = dict(batch_size=batch_size, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(lr=base_lr))
 auto_scale_lr = dict(base_batch_size=4 * batch_size)

@@ -12,7 +12,11 @@ harness then compares, with norm-wise tolerances (``||ours - theirs|| / ||theirs
   (:func:`assert_hyperparameters_match`),
 - the change of every parameter over a few optimizer steps (:func:`assert_steps_match`): a
   first step alone cannot see momentum, and at warm-up rates weight decay is below any
-  tolerance, hence the direct comparison of the coefficients.
+  tolerance, hence the direct comparison of the coefficients. Where the training problem is
+  unstable at the tested learning rate (a difference between the two sides grows by orders of
+  magnitude each step, whatever its source), ``restart_from_reference`` starts each step of ours
+  from the reference's weights while both optimizers keep their own state (momentum, schedule):
+  each step's change is compared, not a trajectory that any rounding makes diverge.
 
 Task-agnostic: detection, segmentation and classification tests build the sides (see
 test_picodet_v2_training.py).
@@ -66,11 +70,14 @@ class Side:
         grad_of: Parameter -> its gradient as numpy (None if it has none).
         hyper_of: Parameter -> ``(learning rate, weight decay)`` for the current step.
         step: One optimizer step, then the scheduler's step, then clearing the gradients.
+        set_value: ``(parameter, numpy array)`` -> None, writes the array into the parameter
+            (needed by :meth:`load_weights` only).
     """
 
     def __init__(self, loss_fn: LossFn, params: Dict[str, object],
                  name_map: Callable[[str], Optional[str]], to_numpy: Callable,
-                 grad_of: Callable, hyper_of: Callable, step: Callable[[], None]) -> None:
+                 grad_of: Callable, hyper_of: Callable, step: Callable[[], None],
+                 set_value: Optional[Callable[[object, np.ndarray], None]] = None) -> None:
         self.loss_fn = loss_fn
         self.named = {ours: p for name, p in params.items()
                       if (ours := name_map(name)) is not None}
@@ -78,6 +85,7 @@ class Side:
         self.grad_of = grad_of
         self.hyper_of = hyper_of
         self.step = step
+        self.set_value = set_value
 
     def forward_backward(self) -> Dict[str, float]:
         """Loss terms of one forward pass, whose total is backpropagated."""
@@ -93,6 +101,16 @@ class Side:
 
     def hyperparameters(self) -> Dict[str, Tuple[float, float]]:
         return {k: self.hyper_of(p) for k, p in self.named.items()}
+
+    def load_weights(self, weights: Arrays) -> None:
+        """Overwrite every parameter with ``weights`` (same names and shapes)."""
+        assert self.set_value is not None, 'this Side was built without set_value'
+        assert weights.keys() == self.named.keys(), \
+            f'load_weights: names differ: {sorted(weights.keys() ^ self.named.keys())[:5]}'
+        for k, p in self.named.items():
+            assert tuple(weights[k].shape) == tuple(self.to_numpy(p).shape), \
+                f'load_weights: {k}: shape {weights[k].shape}, parameter {self.to_numpy(p).shape}'
+            self.set_value(p, weights[k])
 
 
 def assert_losses_match(ours: Dict[str, float], theirs: Dict[str, float], tol: float) -> None:
@@ -119,28 +137,48 @@ def assert_hyperparameters_match(ours: Side, theirs: Side) -> None:
 
 
 def assert_steps_match(ours: Side, theirs: Side, steps: int, tol: float,
-                       backward_done: bool = False) -> List[Dict]:
+                       backward_done: bool = False,
+                       restart_from_reference: bool = False) -> List[Dict]:
     """``steps`` training steps on both sides from the current (equal) weights: the change of
     every parameter within ``tol`` of the reference's. With ``backward_done`` the gradients of
-    the first step are those already computed (the checks before looked at them). Returns the
-    loss terms of the steps that ran a forward pass here (ours, theirs)."""
+    the first step are those already computed (the checks before looked at them). With
+    ``restart_from_reference`` each step after the first starts ours from the reference's
+    weights (each optimizer keeps its state) and every step's change is compared; otherwise
+    the change over all the steps. Returns the loss terms of the steps that ran a forward pass
+    here (ours, theirs)."""
     start_ours, start_theirs = ours.weights(), theirs.weights()
     history = []
     for i in range(steps):
+        if restart_from_reference and i:
+            start_theirs = theirs.weights()
+            ours.load_weights(start_theirs)
+            start_ours = ours.weights()
         if i or not backward_done:
             history.append(dict(ours=ours.forward_backward(), theirs=theirs.forward_backward()))
         ours.step()
         theirs.step()
+        if restart_from_reference:
+            _assert_changes_match(ours, theirs, start_ours, start_theirs, tol,
+                                  f'weight change of step {i + 1} of {steps}')
+    if not restart_from_reference:
+        _assert_changes_match(ours, theirs, start_ours, start_theirs, tol,
+                              f'weight change over {steps} steps')
+    return history
+
+
+def _assert_changes_match(ours: Side, theirs: Side, start_ours: Arrays, start_theirs: Arrays,
+                          tol: float, what: str) -> None:
+    """Each side's weights moved from its start as the reference's did (norm-wise ``tol``),
+    and ours moved none that the reference kept."""
     end_ours, end_theirs = ours.weights(), theirs.weights()
     change_ours = {k: end_ours[k] - start_ours[k] for k in end_ours}
     change_theirs = {k: end_theirs[k] - start_theirs[k] for k in end_theirs}
     moved = [k for k, v in change_theirs.items() if np.any(v != 0)]
-    assert moved, 'the reference did not change any weight'
+    assert moved, f'{what}: the reference did not change any weight'
     assert_all_close({k: change_ours[k] for k in moved}, {k: change_theirs[k] for k in moved},
-                     tol, f'weight change over {steps} steps')
+                     tol, what)
     still = [k for k in change_ours if k not in moved and np.any(change_ours[k] != 0)]
-    assert not still, f'ours changed weights that the reference kept: {still[:5]}'
-    return history
+    assert not still, f'{what}: ours changed weights that the reference kept: {still[:5]}'
 
 
 def build_schedulers(optimizer, param_scheduler: Sequence[dict], epoch_length: int,

@@ -8,16 +8,17 @@ from typing import Tuple
 import numpy as np
 
 
-def assert_same_detections(got, expected, name: str, min_boxes: int = 10) -> None:
+def assert_same_detections(got, expected, name: str, min_boxes: int = 10,
+                           score_tol: float = 1e-4) -> None:
     """The same boxes (within 1e-3 of the largest coordinate) with the same labels and scores
-    (1e-4), best first; boxes whose scores tie may come in either order."""
+    (``score_tol``), best first; boxes whose scores tie may come in either order."""
     ref, ref_scores, ref_labels = (expected.bboxes.numpy(), expected.scores.numpy(),
                                    expected.labels.numpy())
     assert len(ref) >= min_boxes, f'{name}: too few reference boxes to compare'
     assert len(got.boxes) == len(ref), name
     fits = ((np.abs(got.boxes[:, None] - ref[None]).max(-1) <= 1e-3 * np.abs(ref).max()) &
             (got.labels[:, None] == ref_labels[None]) &
-            (np.abs(got.scores[:, None] - ref_scores[None]) <= 1e-4))
+            (np.abs(got.scores[:, None] - ref_scores[None]) <= score_tol))
     free = np.ones(len(ref), bool)
     for i, row in enumerate(fits):
         candidates = np.flatnonzero(row & free)

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INFER = ROOT / 'tools' / 'deployment' / 'infer.py'
 ENGINES = ('onnxruntime', 'openvino')
 DET_CONFIG = ROOT / 'configs/det/picodet_pplcnet_1x_demo-voc.py'
+DET_V2_CONFIG = ROOT / 'configs/det/picodet-v2_s_320_demo-voc.py'
 SEG_CONFIG = ROOT / 'configs/seg/deeplabv3plus_pplcnet_0.5x_os32_demo-cityscapes.py'
 CLS_CONFIG = ROOT / 'configs/cls/pplcnet_0.5x_demo-fashion-mnist.py'
 DET_PHOTOS = sorted((ROOT / 'data/demo_coco/images').glob('*.jpg'))
@@ -95,31 +96,56 @@ def frames_of(paths: List[Path]) -> list:
     return list(iter_frames([str(p) for p in paths]))
 
 
+def exported_detector(config: Path, size: int, last_layers: Callable[[torch.nn.Module], None],
+                      tmp: Path, score_tol: float = 1e-4, video: bool = True) -> SimpleNamespace:
+    """The model of ``config`` exported at ``size``: head-outputs graph (.onnx and OpenVINO
+    .xml) and in-graph-NMS graph, with mmdet's detections on the photos (and a 3-frame video);
+    scores are compared within ``score_tol``."""
+    # no top-k cut before or after NMS (boxes of equal score could be cut either way); a
+    # test_cfg that differs from the config's, which both sides honour
+    ns = build(config, DET_PHOTOS, size, last_layers,
+               **{'model.test_cfg.nms_pre': NO_CUT, 'model.test_cfg.max_per_img': NO_CUT})
+    task = task_for(ns.cfg)
+    head = task.export(ns.model, str(tmp / 'head.onnx'), (size, size), graph='head')
+    import openvino as ov
+    # save_model stores fp16 weights unless told not to (boxes then move by ~0.2 px)
+    ov.save_model(ov.convert_model(head), str(tmp / 'head.xml'), compress_to_fp16=False)
+    task.export(ns.model, str(tmp / 'nms.onnx'), (size, size), graph='nms')
+    ns.dir, ns.score_tol = tmp, score_tol
+    ns.inputs = DET_PHOTOS + ([write_video(DET_PHOTOS, (320, 240), tmp / 'clip.avi')]
+                              if video else [])
+    ns.video_frames = 3 if video else 0
+    from mmdet.apis import inference_detector
+    ns.expected = [inference_detector(ns.model, f.image).pred_instances
+                   for f in frames_of(ns.inputs)]
+    return ns
+
+
 @pytest.fixture(scope='module')
 def det(tmp_path_factory) -> SimpleNamespace:
-    """The demo-VOC PicoDet: head-outputs graph (.onnx and OpenVINO .xml), in-graph-NMS graph."""
+    """The demo-VOC PicoDet (15 to 1100 boxes a photo)."""
     def confident_head(model):
         for conv in model.bbox_head.gfl_preds:
             torch.nn.init.normal_(conv.weight, std=0.03)
             torch.nn.init.constant_(conv.bias, -4.5)
 
-    tmp = tmp_path_factory.mktemp('det')
-    # no top-k cut before or after NMS (boxes of equal score could be cut either way): 15 to
-    # 1100 boxes a photo; a test_cfg that differs from the config's, which both sides honour
-    ns = build(DET_CONFIG, DET_PHOTOS, 416, confident_head,
-               **{'model.test_cfg.nms_pre': NO_CUT, 'model.test_cfg.max_per_img': NO_CUT})
-    task = task_for(ns.cfg)
-    head = task.export(ns.model, str(tmp / 'head.onnx'), (416, 416), graph='head')
-    import openvino as ov
-    # save_model stores fp16 weights unless told not to (boxes then move by ~0.2 px)
-    ov.save_model(ov.convert_model(head), str(tmp / 'head.xml'), compress_to_fp16=False)
-    task.export(ns.model, str(tmp / 'nms.onnx'), (416, 416), graph='nms')
-    ns.dir = tmp
-    ns.inputs = DET_PHOTOS + [write_video(DET_PHOTOS, (320, 240), tmp / 'clip.avi')]
-    from mmdet.apis import inference_detector
-    ns.expected = [inference_detector(ns.model, f.image).pred_instances
-                   for f in frames_of(ns.inputs)]
-    return ns
+    return exported_detector(DET_CONFIG, 416, confident_head, tmp_path_factory.mktemp('det'))
+
+
+@pytest.fixture(scope='module')
+def det_v2(tmp_path_factory) -> SimpleNamespace:
+    """The demo-VOC PicoDet v2 (PicoHeadV2: scores sqrt(sigmoid(cls) * sigmoid(align)); ~50
+    to ~1000 boxes a photo). Scores within 5e-4: on voc.jpg this random model's own float32
+    PyTorch scores differ from its float64 ones by up to 1.3e-4 (4 of 930 boxes beyond 1e-4;
+    boxes by 0.22 px), so a float32 engine cannot be held to 1e-4 (measured 2.3e-4). The photos
+    only (the video is the same code path as for ``det``; its small frames give no box here)."""
+    def confident_head(model):
+        for conv in model.bbox_head.head_cls:
+            torch.nn.init.normal_(conv.weight, std=0.03)
+            torch.nn.init.constant_(conv.bias, -8.5)
+
+    return exported_detector(DET_V2_CONFIG, 320, confident_head,
+                             tmp_path_factory.mktemp('det_v2'), score_tol=5e-4, video=False)
 
 
 @pytest.fixture(scope='module')
@@ -153,20 +179,23 @@ def cls(tmp_path_factory) -> SimpleNamespace:
     return ns
 
 
+@pytest.mark.parametrize('detector', ['det', 'det_v2'])
 @pytest.mark.parametrize('engine,graph', [
     ('onnxruntime', 'head.onnx'), ('openvino', 'head.onnx'), ('openvino', 'head.xml'),
     ('onnxruntime', 'nms.onnx'), ('openvino', 'nms.onnx')])
-def test_detections_equal_pytorch(det, engine, graph):
+def test_detections_equal_pytorch(request, detector, engine, graph):
+    det = request.getfixturevalue(detector)
     predictor = Predictor(det.cfg, str(det.dir / graph), engine=engine, threads=1)
     assert predictor.mode == graph.split('.')[0]
     frames = frames_of(det.inputs)
-    assert len(frames) == len(DET_PHOTOS) + 3
+    assert len(frames) == len(DET_PHOTOS) + det.video_frames
     for frame, expected in zip(frames, det.expected):
         got = predictor.predict_frame(frame)
-        assert_same_detections(got, expected, frame.name)
+        assert_same_detections(got, expected, frame.name, score_tol=det.score_tol)
         assert got.timing.network_ms > 0 and got.timing.postprocess_ms > 0
     # the one-call API: a path, decoded as tools/test.py's loader decodes it
-    assert_same_detections(predictor(str(DET_PHOTOS[0])), det.expected[0], 'path')
+    assert_same_detections(predictor(str(DET_PHOTOS[0])), det.expected[0], 'path',
+                           score_tol=det.score_tol)
 
 
 def test_nms_graph_refuses_a_test_cfg_it_does_not_apply(det):
