@@ -27,6 +27,7 @@ import sys
 import time
 from typing import Callable, Dict, Iterator, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
@@ -181,6 +182,17 @@ def empty_evaluation_problem(metrics: Dict, images: int, predicted: int,
     return None
 
 
+def plain_metrics(metrics: Dict) -> Dict:
+    """``metrics`` with numpy scalars as Python numbers (mmseg's IoU metric gives float32)."""
+    return {k: v.item() if isinstance(v, np.generic) else v for k, v in metrics.items()}
+
+
+def metrics_line(metrics: Dict) -> str:
+    """``test metrics: k=v, ...`` as the test tools print it (floats to 4 decimals)."""
+    return 'test metrics: ' + ', '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}'
+                                        for k, v in plain_metrics(metrics).items())
+
+
 def run_test(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
     """Parse tools/test.py's arguments, then evaluate the checkpoint; returns the metrics."""
     cfg, config_path, allow_empty = prepare_test(argv)
@@ -195,8 +207,7 @@ def run_test(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
     if is_main_process():
         if problem:
             print(f'warning: {problem} (accepted: --allow-empty)', file=sys.stderr)
-        print('test metrics: ' + ', '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}'
-                                           for k, v in metrics.items()))
+        print(metrics_line(metrics))
     return metrics
 
 

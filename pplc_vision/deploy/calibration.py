@@ -5,7 +5,7 @@ scikit-image's bundled CC0/public-domain photos (``skimage.data``), cut into ran
 int8 quantisation itself is NNCF's (:mod:`pplc_vision.deploy.int8`).
 """
 import os
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -123,9 +123,15 @@ def recalibrate_batchnorm(module: nn.Module, batches: Iterable[torch.Tensor]) ->
     return len(norms)
 
 
-def calibration_batches(calibration: np.ndarray, batch: int, who: str) -> List[np.ndarray]:
-    """``calibration`` (a float32 ``(N, C, H, W)`` array) cut into batches of ``batch`` images;
-    ``who`` names the caller in the one-line errors."""
+def calibration_batches(calibration: Union[np.ndarray, Sequence[np.ndarray]], batch: int,
+                        who: str) -> List[np.ndarray]:
+    """``calibration`` (a float32 ``(N, C, H, W)`` array, or a list of them whose image sizes
+    differ, for a graph of dynamic size) cut into batches of ``batch`` images; ``who`` names
+    the caller in the one-line errors."""
+    if not isinstance(calibration, np.ndarray):
+        if len(calibration) == 0:
+            raise ValueError(f'{who}: no calibration images')
+        return [b for part in calibration for b in calibration_batches(part, batch, who)]
     if calibration.ndim != 4 or len(calibration) == 0:
         raise ValueError(f'{who}: calibration must be a non-empty (N, C, H, W) array, '
                          f'got shape {calibration.shape}')

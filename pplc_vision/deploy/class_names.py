@@ -10,12 +10,16 @@ from mmengine.registry import DATASETS, DefaultScope
 from ..datasets.coco_file import file_classes
 
 
-def test_dataset_cfg(cfg: Config) -> dict:
-    """The test dataloader's dataset config, dataset wrappers looked through."""
-    dataset = cfg.get('test_dataloader', {}).get('dataset', {})
-    while 'dataset' in dataset and 'pipeline' not in dataset:  # dataset wrappers
+def unwrapped_dataset_cfg(dataset: dict) -> dict:
+    """The dataset inside ``dataset``'s wrappers (``RepeatDataset`` and the like)."""
+    while 'dataset' in dataset and 'pipeline' not in dataset:
         dataset = dataset['dataset']
     return dataset
+
+
+def test_dataset_cfg(cfg: Config) -> dict:
+    """The test dataloader's dataset config, dataset wrappers looked through."""
+    return unwrapped_dataset_cfg(cfg.get('test_dataloader', {}).get('dataset', {}))
 
 
 def _existing(path: str, data_root: str) -> Optional[str]:

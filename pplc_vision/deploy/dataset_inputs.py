@@ -16,6 +16,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, DefaultScope
 
+from .class_names import unwrapped_dataset_cfg
 from .tasks import task_for
 
 SPLITS = {'train': 'train_dataloader', 'test': 'test_dataloader'}
@@ -34,7 +35,8 @@ def dataset_samples(cfg, split: str, count: int) -> List[dict]:
         raise KeyError(f'config {cfg.filename}: no {SPLITS[split]}.dataset to take '
                        f'{split} images from')
     task = task_for(cfg)
-    dataset_cfg = copy.deepcopy(loader['dataset'])
+    # the wrapped dataset: a wrapper (the detection demo's RepeatDataset) takes no pipeline
+    dataset_cfg = copy.deepcopy(unwrapped_dataset_cfg(loader['dataset']))
     dataset_cfg['pipeline'] = task.test_pipeline()
     with DefaultScope.overwrite_default_scope(task.scope):
         dataset = DATASETS.build(dataset_cfg)

@@ -27,8 +27,9 @@ def quantized_copy(predictor: Predictor, out_dir: str, engine: str, calib_images
     """``predictor``'s fp32 file quantised to int8 for ``engine`` (OpenVINO IR or QDQ ONNX) in
     ``out_dir``, calibrated on the config's train images through its test pipeline."""
     samples = dataset_samples(predictor.cfg, 'train', calib_images)
-    calibration = np.concatenate([predictor.network_input(s['inputs'], 'calibration')
-                                  for s in samples])
+    inputs = [predictor.network_input(s['inputs'], 'calibration') for s in samples]
+    # a keep-ratio resize gives images of several sizes (a graph of dynamic size)
+    calibration = (np.concatenate(inputs) if len({x.shape for x in inputs}) == 1 else inputs)
     ext = '.xml' if engine == 'openvino' else '.onnx'
     return quantize_int8(predictor.model_path, os.path.join(out_dir, 'model_int8' + ext),
                          calibration)

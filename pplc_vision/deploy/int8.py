@@ -34,7 +34,7 @@ The ONNX file's contract (:mod:`~pplc_vision.deploy.contract`) goes into the qua
 ``precision`` int8 (the IR's ``pplc_vision`` rt_info section, the QDQ file's metadata_props).
 """
 import os
-from typing import Any, List, Sequence
+from typing import Any, List, Sequence, Union
 
 import numpy as np
 
@@ -67,15 +67,16 @@ def _quantize(model: Any, dataset: List[Any], preset: str, fast_bias_correction:
 
 def quantize_int8(onnx_path: str,
                   out_path: str,
-                  calibration: np.ndarray,
+                  calibration: Union[np.ndarray, Sequence[np.ndarray]],
                   preset: str = 'mixed',
                   fast_bias_correction: bool = False,
                   keep_float: Sequence[str] = ()) -> str:
     """Quantise a single-input ONNX model to int8: OpenVINO IR if ``out_path`` ends in ``.xml``,
     a QDQ ONNX file for onnxruntime if it ends in ``.onnx``.
 
-    ``calibration`` holds preprocessed real images (float32 ``(N, C, H, W)``), fed in batches of
-    the model's static batch size; ``keep_float`` names op types of the target format left in
+    ``calibration`` holds preprocessed real images (float32 ``(N, C, H, W)``, or a list of
+    such arrays of different image sizes for a graph of dynamic size), fed in batches of the
+    model's static batch size; ``keep_float`` names op types of the target format left in
     floating point (e.g. ``('MatMul',)`` for OpenVINO, ``('Gemm',)`` for ONNX). Returns
     ``out_path``.
     """

@@ -19,7 +19,8 @@ import sys
 from mmengine.config import DictAction
 
 import pplc_vision  # noqa: F401  (registers the models)
-from pplc_vision.apis import ONE_LINE_ERRORS, ToolError, load_config
+from pplc_vision.apis import (ONE_LINE_ERRORS, ToolError, load_config, metrics_line,
+                              plain_metrics)
 from pplc_vision.deploy.engines.base import PRECISIONS, EngineNotInstalled
 from pplc_vision.deploy.evaluation import evaluate_exported
 from pplc_vision.deploy.inputs import PredictorInputError
@@ -45,15 +46,14 @@ def main(argv=None) -> int:
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     try:
         cfg = load_config(args.config, args.cfg_options)
-        metrics = evaluate_exported(cfg, args.model, args.engine, args.precision, args.threads,
-                                    args.calib_images, log)
+        metrics = plain_metrics(evaluate_exported(cfg, args.model, args.engine, args.precision,
+                                                  args.threads, args.calib_images, log))
     except (PredictorInputError, EngineNotInstalled, ToolError, ValueError, KeyError,
             FileNotFoundError, *ONE_LINE_ERRORS) as e:
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         print(f'error: {message}', file=sys.stderr)
         return 2
-    print(f'{args.engine} {args.precision}: test metrics: ' + ', '.join(
-        f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}' for k, v in metrics.items()))
+    print(f'{args.engine} {args.precision}: {metrics_line(metrics)}')
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(config=args.config, model=args.model, engine=args.engine,
