@@ -12,6 +12,7 @@ from typing import List, Optional
 import torch
 from mmengine.config import Config, DictAction
 
+from ..registry import MissingLibraryError, check_config_libraries
 from .config_checks import check_schedules_fit
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -72,6 +73,10 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    try:
+        check_config_libraries(cfg)
+    except MissingLibraryError as e:
+        raise ToolError(str(e)) from None
     return cfg
 
 

@@ -3,11 +3,11 @@ from collections import OrderedDict
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence
 
 import torch
-from mmpretrain.models.utils import make_divisible
 from torch import nn
 
 from ..engine.atomic_save import atomic_write
 from ..models.backbones.pplcnet import PPLCNet, mask_to_str
+from ..models.layers import make_divisible
 from ..registry import build_in_scope
 
 StateDict = Dict[str, torch.Tensor]

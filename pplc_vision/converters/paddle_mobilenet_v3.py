@@ -10,10 +10,10 @@ import re
 from collections import OrderedDict
 from typing import Any, Mapping, Optional, Tuple
 
-from mmpretrain.models.utils import make_divisible
 from torch import nn
 
 from ..models.backbones.paddle_mobilenet_v3 import PaddleMobileNetV3
+from ..models.layers import make_divisible
 from ..registry import build_in_scope
 from .checkpoint import (ConversionError, StateDict, _short, add_bn_counters, select_backbone,
                          state_dict_mismatch)

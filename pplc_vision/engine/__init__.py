@@ -7,10 +7,13 @@ Importing this package registers hooks and models; it changes nothing in mmengin
 """
 from .atomic_save import atomic_write, atomic_write_bytes
 from .checkpoint_hook import AtomicCheckpointHook, CheckpointSaveError
+from ..registry import scope_installed
 from .cpu_sync_bn import CPUSyncBatchNorm, convert_to_cpu_sync_bn
-from .ema import PeriodicResetEMAHook, ThresholdEMA
 
 __all__ = [
-    'AtomicCheckpointHook', 'CheckpointSaveError', 'CPUSyncBatchNorm', 'PeriodicResetEMAHook',
-    'ThresholdEMA', 'atomic_write', 'atomic_write_bytes', 'convert_to_cpu_sync_bn'
+    'AtomicCheckpointHook', 'CheckpointSaveError', 'CPUSyncBatchNorm', 'atomic_write',
+    'atomic_write_bytes', 'convert_to_cpu_sync_bn'
 ]
+if scope_installed('mmdet'):  # PicoDet's EMA lives in mmdet's registries
+    from .ema import PeriodicResetEMAHook, ThresholdEMA  # noqa: F401
+    __all__ += ['PeriodicResetEMAHook', 'ThresholdEMA']

@@ -8,11 +8,10 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
-from mmpretrain.models.utils import make_divisible
 from torch import nn
 
 from ...registry import register_model
-from ..layers import DepthSepConv
+from ..layers import DepthSepConv, make_divisible
 from .base import StagedBackboneMixin, resolve_widen_factor
 
 BlockMask = Union[str, Sequence[Union[bool, int]]]
