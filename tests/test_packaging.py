@@ -70,7 +70,8 @@ def test_metadata_pins_no_openmmlab_library_exactly():
     declared = setup_cfg_requirements()
     # the check can fail: an exact pin is caught
     assert exact_pins([('x', Requirement('mmcv==2.1.0'))]) == ['x: mmcv==2.1.0']
-    assert exact_pins(installed) == [], 'installed metadata pins exactly (reinstall: -e .)'
+    assert exact_pins(installed) == [], \
+        'the installed metadata pins exactly: stale install? bash tools/setup_env.sh --test'
     assert exact_pins(declared) == []
     named = {canonical(r.name) for _, r in declared}
     assert set(STACK) <= named, f'setup.cfg does not declare {set(STACK) - named}'

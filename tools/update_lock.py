@@ -55,7 +55,7 @@ def render(versions: Dict[str, str]) -> str:
     py = platform.python_version_tuple()
     header = (
         '# The exact set pplc_vision is tested with (CI installs it: tools/setup_env.sh passes\n'
-        '# -c requirements/lock.txt to every pip install). The ranges we support are setup.cfg\'s.\n'
+        "# -c requirements/lock.txt to every pip install). The ranges we support are setup.cfg's.\n"
         f'# Written by tools/update_lock.py from importlib.metadata of CPython {py[0]}.{py[1]} on\n'
         f'# {sys.platform} {platform.machine()}; mmcv is built from source by setup_env.sh.\n')
     return header + ''.join(f'{name}=={versions[name]}\n' for name in sorted(versions))
