@@ -54,7 +54,7 @@ def draw_accuracy_latency(tables: Dict[str, Dict[str, Any]], spec: str, path: st
     caption (also stored in the PNG as ``Description``)."""
     import matplotlib  # optional dependency ([deploy] extra): only the figure needs it
     matplotlib.use('Agg')
-    from matplotlib import pyplot as plt
+    from matplotlib import pyplot as plt  # optional, as above
 
     points = figure_points(tables, spec)
     if not points:
