@@ -1,4 +1,4 @@
-"""Registration of pplc_vision components in the OpenMMLab downstream scopes.
+"""Registration of pplc_vision components in the OpenMMLab downstream scopes that are installed.
 
 A backbone must build with ``type='PPLCNet'`` whatever the config's ``default_scope`` is
 (``mmdet``, ``mmseg`` or ``mmpretrain``), so backbones are registered in each of those
@@ -6,24 +6,72 @@ A backbone must build with ``type='PPLCNet'`` whatever the config's ``default_sc
 only in the scope of the library they extend. :func:`build_model_from_config` builds a config's
 model as mmengine's Runner does (the one builder of the package: ``apis``, ``converters``,
 ``deploy`` and ``benchmark`` all import it from here).
+
+Each task library is optional (setup.cfg's extras ``det``, ``seg``, ``cls``): a scope whose
+library is not installed is skipped at import, and :func:`check_config_libraries` turns a config
+that needs it into one line naming the library. A library that is installed but fails to import
+(a dependency of its own missing) is not skipped: its error is raised as it is.
 """
 import copy
-from typing import Callable, Sequence, Type
+import importlib
+from typing import Callable, Dict, Iterator, Sequence, Tuple, Type
 
-from mmdet.registry import MODELS as MMDET_MODELS
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope, Registry, init_default_scope
-from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
-from mmseg.registry import MODELS as MMSEG_MODELS
 
 BACKBONE_SCOPES = ('mmdet', 'mmseg', 'mmpretrain')
-_SCOPE_MODELS = {'mmdet': MMDET_MODELS, 'mmseg': MMSEG_MODELS, 'mmpretrain': MMPRETRAIN_MODELS}
+# scope -> (distribution on PyPI, pplc_vision's extra that installs it)
+SCOPE_LIBRARIES = {'mmdet': ('mmdet', 'det'), 'mmseg': ('mmsegmentation', 'seg'),
+                   'mmpretrain': ('mmpretrain', 'cls')}
+
+
+class MissingLibraryError(ImportError):
+    """A component or config needs an OpenMMLab library that is not installed (one line)."""
+
+
+def _installed_registries() -> Dict[str, Registry]:
+    """``{scope: MODELS}`` of every scope whose library imports; absent libraries are skipped."""
+    out = {}
+    for scope in BACKBONE_SCOPES:
+        try:
+            module = importlib.import_module(f'{scope}.registry')
+        except ModuleNotFoundError as e:
+            if e.name != scope:  # installed, but broken: say so, do not hide it
+                raise
+            continue
+        out[scope] = module.MODELS
+    return out
+
+
+_SCOPE_MODELS = _installed_registries()
+INSTALLED_SCOPES: Tuple[str, ...] = tuple(_SCOPE_MODELS)
+# components not registered because their library is absent: name -> scope of that library
+UNAVAILABLE_COMPONENTS: Dict[str, str] = {}
+
+
+def scope_installed(scope: str) -> bool:
+    """Whether ``scope``'s library (mmdet, mmsegmentation, mmpretrain) is installed."""
+    if scope not in SCOPE_LIBRARIES:
+        raise ValueError(f'unknown scope {scope!r}; expected one of {BACKBONE_SCOPES}')
+    return scope in _SCOPE_MODELS
+
+
+def missing_library_message(scope: str, needed_by: str) -> str:
+    """One line: ``needed_by`` needs ``scope``'s library, and the command that installs it."""
+    library, extra = SCOPE_LIBRARIES[scope]
+    return (f"{needed_by} needs {library}, which is not installed: "
+            f"pip install 'pplc_vision[{extra}]' (or {library} itself)")
+
+
+def mark_unavailable(scope: str, *names: str) -> None:
+    """Record components left unregistered because ``scope``'s library is absent."""
+    UNAVAILABLE_COMPONENTS.update(dict.fromkeys(names, scope))
 
 
 def scope_model_registry(scope: str) -> Registry:
     """The ``MODELS`` registry of one OpenMMLab scope."""
-    if scope not in _SCOPE_MODELS:
-        raise ValueError(f'unknown scope {scope!r}; expected one of {BACKBONE_SCOPES}')
+    if not scope_installed(scope):
+        raise MissingLibraryError(missing_library_message(scope, f'scope {scope!r}'))
     return _SCOPE_MODELS[scope]
 
 
@@ -37,10 +85,12 @@ def build_model_from_config(cfg: Config):
     """Build ``cfg.model`` in the config's ``default_scope``, as the Runner would.
 
     The config's top-level ``data_preprocessor`` is merged into the model like the Runner does;
-    the model is returned in eval mode. The datasets are not built.
+    the model is returned in eval mode. The datasets are not built. A config that needs an
+    OpenMMLab library that is not installed raises :class:`MissingLibraryError` (one line).
     """
     if 'model' not in cfg:
         raise KeyError(f'config {cfg.filename!r} has no `model` key')
+    check_config_libraries(cfg)
     scope = cfg.get('default_scope')
     if scope is not None:
         init_default_scope(scope)
@@ -51,11 +101,41 @@ def build_model_from_config(cfg: Config):
 
 
 def register_model(scopes: Sequence[str] = BACKBONE_SCOPES) -> Callable[[Type], Type]:
-    """Class decorator: register a model class in the ``MODELS`` registry of every scope."""
+    """Class decorator: register a model class in the ``MODELS`` registry of every installed
+    scope among ``scopes``."""
 
     def decorate(cls: Type) -> Type:
         for scope in scopes:
-            scope_model_registry(scope).register_module(module=cls)
+            if scope_installed(scope):
+                _SCOPE_MODELS[scope].register_module(module=cls)
         return cls
 
     return decorate
+
+
+def _types(node, path: str = '') -> Iterator[Tuple[str, str]]:
+    """``(key path, type name)`` of every ``type=`` string in a config tree."""
+    if isinstance(node, dict):
+        if isinstance(node.get('type'), str):
+            yield path or 'config', node['type']
+        for key, value in node.items():
+            yield from _types(value, f'{path}.{key}' if path else str(key))
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _types(value, f'{path}[{i}]')
+
+
+def check_config_libraries(cfg) -> None:
+    """Raise :class:`MissingLibraryError` (one line) if ``cfg`` needs an absent library: its
+    ``default_scope``, a ``type='scope.Name'`` prefix, or a component left unregistered."""
+    source = getattr(cfg, 'filename', None) or 'config'
+    scope = cfg.get('default_scope')
+    if scope in SCOPE_LIBRARIES and not scope_installed(scope):
+        raise MissingLibraryError(missing_library_message(scope, f"{source} (default_scope "
+                                                                 f"{scope!r})"))
+    for path, name in _types(dict(cfg)):
+        prefix, _, short = name.rpartition('.')
+        needs = prefix if prefix in SCOPE_LIBRARIES else UNAVAILABLE_COMPONENTS.get(short)
+        if needs is not None and not scope_installed(needs):
+            raise MissingLibraryError(missing_library_message(
+                needs, f"{source}: {path} type={name!r}"))

@@ -30,7 +30,9 @@ PACKAGE = 'pplc_vision'
 # Optional dependencies imported inside functions: absent in a minimal install or slow to import.
 OPTIONAL = ('onnx', 'onnxruntime', 'openvino', 'nncf', 'paddle', 'paddleclas', 'timm', 'skimage',
             'matplotlib', 'imgviz', 'labelme', 'onnxsim', 'safetensors', 'cityscapesscripts',
-            'threadpoolctl')
+            'threadpoolctl',
+            # the task libraries are optional too (setup.cfg's [det], [seg], [cls] extras)
+            'mmdet', 'mmseg', 'mmpretrain')
 
 
 def module_files() -> Dict[str, str]:

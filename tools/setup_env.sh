@@ -6,9 +6,11 @@
 #                                      paddlepaddle + paddleclas + paddleseg + paddledet for the parity
 #                                      tests, onnx tooling)
 #
+# Every package is installed at the version requirements/lock.txt names (pip's -c): the exact set
+# CI tests, inside the ranges setup.cfg declares (tools/update_lock.py rewrites the lock).
 # The built mmcv wheel is cached in ${PPLC_CACHE:-~/.cache/pplc_vision}/wheels so that a second
 # setup on the same machine takes seconds.  A stamp in .venv records what was installed; re-running
-# with unchanged inputs returns at once.
+# with unchanged inputs (this script, setup.cfg, the lock) returns at once.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,13 +22,21 @@ WITH_TEST=0
 for arg in "$@"; do
   case "$arg" in
     --test) WITH_TEST=1 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "setup_env.sh: unknown argument '$arg' (expected --test)" >&2; exit 2 ;;
   esac
 done
 
-TORCH_PIN="torch==2.14.1 torchvision==0.29.1"
-MMCV_VERSION="2.1.0"
+LOCK="$ROOT/requirements/lock.txt"
+# the locked version of one distribution (names as requirements/lock.txt writes them)
+locked() {
+  local v; v="$(sed -n "s/^$1==\([^ #]*\).*/\1/p" "$LOCK")"
+  [[ -n "$v" ]] || { echo "[setup] $1 has no pin in $LOCK" >&2; exit 1; }
+  echo "$v"
+}
+TORCH_VERSION="$(locked torch)"
+TORCHVISION_VERSION="$(locked torchvision)"
+MMCV_VERSION="$(locked mmcv)"
 
 step() { CURRENT_STEP="$1"; echo "[setup] $1"; }
 trap 'echo "[setup] FAILED at step: ${CURRENT_STEP:-start}. Fix the error above and re-run: bash tools/setup_env.sh $*" >&2' ERR
@@ -35,7 +45,7 @@ trap 'echo "[setup] FAILED at step: ${CURRENT_STEP:-start}. Fix the error above 
 # A --test setup is a superset of the runtime one, so its stamp serves both.
 PY_TAG="$("$PY_BASE" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')" \
   || { echo "[setup] cannot run $PY_BASE; set PYTHON=/path/to/python3.11" >&2; exit 1; }
-INPUTS_KEY="$(cat "$0" "$ROOT/setup.cfg" | sha256sum | cut -c1-16)-$PY_TAG"
+INPUTS_KEY="$(cat "$0" "$ROOT/setup.cfg" "$LOCK" | sha256sum | cut -c1-16)-$PY_TAG"
 STAMP_KEY="$INPUTS_KEY-test$WITH_TEST"
 STAMP="$VENV/.pplc_setup_stamp"
 if [[ -f "$STAMP" ]] && { grep -qx "$STAMP_KEY" "$STAMP" || grep -qx "$INPUTS_KEY-test1" "$STAMP"; }; then
@@ -62,15 +72,17 @@ quiet_pip() {
   set -e
   return "$rc"
 }
+# every install goes through here: the lock decides each version, setup.cfg's ranges must admit it
+pip_install() { quiet_pip install -q -c "$LOCK" "$@"; }
 
 step "install build tools (setuptools<82: mmcv's setup.py imports pkg_resources)"
-quiet_pip install -q --upgrade "pip>=23,<27" "setuptools>=70,<82" wheel "ninja>=1.11,<2"
+pip_install --upgrade "pip>=23,<27" "setuptools>=70,<82" wheel "ninja>=1.11,<2"
 
-step "install $TORCH_PIN"
-quiet_pip install -q $TORCH_PIN
+step "install torch $TORCH_VERSION, torchvision $TORCHVISION_VERSION"
+pip_install torch torchvision
 
 step "install mmcv build prerequisites"
-quiet_pip install -q "numpy>=1.24,<2.3" "opencv-python>=4.8,<4.13" "mmengine==0.10.7"
+pip_install "numpy>=1.24,<2.3" "opencv-python>=4.8,<4.13" "mmengine>=0.10.0,<0.11"
 
 build_mmcv() {
   local tmp; tmp="$(mktemp -d)"
@@ -94,29 +106,29 @@ if ! "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'
   # the cached wheel is per Python version (cp311, cp312, ...)
   ls "$WHEELS"/mmcv-"$MMCV_VERSION"-"$PY_TAG"-*.whl >/dev/null 2>&1 || build_mmcv
   quiet_pip install -q --no-deps --force-reinstall "$WHEELS"/mmcv-"$MMCV_VERSION"-"$PY_TAG"-*.whl
-  quiet_pip install -q addict packaging Pillow pyyaml yapf
+  pip_install addict packaging Pillow pyyaml yapf
 fi
 
-step "install pplc_vision and its pinned OpenMMLab stack (setup.cfg)"
-EXTRAS="deploy"; [[ $WITH_TEST == 1 ]] && EXTRAS="deploy,tests"
-quiet_pip install -q -e "$ROOT[$EXTRAS]"
+step "install pplc_vision with its task libraries (setup.cfg's extras, versions from the lock)"
+EXTRAS="det,seg,cls,deploy"; [[ $WITH_TEST == 1 ]] && EXTRAS="$EXTRAS,tests"
+pip_install -e "$ROOT[$EXTRAS]"
 
 if [[ $WITH_TEST == 1 ]]; then
   step "install the authors' reference (paddlepaddle + paddleclas wheel, test-only)"
-  quiet_pip install -q "paddlepaddle==3.3.1"
-  quiet_pip install -q --no-deps "paddleclas==2.6.0"
+  pip_install paddlepaddle
+  pip_install --no-deps paddleclas
   step "install the authors' segmentation code (paddleseg wheel + what its import needs, test-only)"
   # --no-deps: its pins are stale (opencv-python<=4.6, visualdl); under paddlepaddle 3.3.1,
   # `import paddleseg.models` needs only these (same bounds as setup.cfg's tests extra)
-  quiet_pip install -q --no-deps "paddleseg==2.8.0"
-  quiet_pip install -q "scikit-learn>=1.3,<2" "scipy>=1.10,<2" "pyyaml>=6,<7" "requests>=2.28,<3"
+  pip_install --no-deps paddleseg
+  pip_install "scikit-learn>=1.3,<2" "scipy>=1.10,<2" "pyyaml>=6,<7" "requests>=2.28,<3"
   "$PY" -W ignore -c "import paddle, paddleseg.models" \
     || { echo "[setup] 'import paddleseg.models' failed (see above)" >&2; exit 1; }
   step "install the authors' detection code (paddledet wheel + what its import needs, test-only)"
   # --no-deps: its pins are stale (numpy<1.24, opencv-python<=4.6, visualdl); under paddlepaddle
   # 3.3.1, `import ppdet.modeling` needs only these
-  quiet_pip install -q --no-deps "paddledet==2.6.0"
-  quiet_pip install -q "pycocotools>=2.0.6,<2.1" "typeguard>=4,<5" "shapely>=2,<3" "lap>=0.5,<0.6" \
+  pip_install --no-deps paddledet
+  pip_install "pycocotools>=2.0.6,<2.1" "typeguard>=4,<5" "shapely>=2,<3" "lap>=0.5,<0.6" \
     "motmetrics>=1.4,<1.5" "filterpy>=1.4.5,<2.1" "matplotlib>=3.7,<4" "cython>=3,<4"
   "$PY" -W ignore -c "import paddle, ppdet.modeling" \
     || { echo "[setup] 'import ppdet.modeling' failed (see above)" >&2; exit 1; }

@@ -14,6 +14,7 @@ from mmengine.config import Config, DictAction
 
 from ..compat import first_line
 from ..deploy.tasks import TaskError, task_for
+from ..registry import MissingLibraryError, check_config_libraries
 from .config_checks import ConfigError, check_override_keys, check_schedules_fit
 from .config_params import derived_changes, load_with_parameters, parameter_overrides
 
@@ -77,6 +78,10 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     if not osp.isfile(path):
         raise ToolError(f'config file {path!r} does not exist')
     cfg = Config.fromfile(path)
+    try:
+        check_config_libraries(cfg)
+    except MissingLibraryError as e:
+        raise ToolError(str(e)) from None
     if not cfg_options:
         return cfg
     params, _ = parameter_overrides(cfg, path, cfg_options)

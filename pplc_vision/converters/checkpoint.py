@@ -7,6 +7,7 @@ from torch import nn
 
 from ..engine.atomic_save import atomic_write
 from ..models.backbones.pplcnet import PPLCNet, mask_to_str
+from ..models.layers import make_divisible
 from ..registry import build_in_scope
 
 StateDict = Dict[str, torch.Tensor]

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Optional, Tuple
 from torch import nn
 
 from ..models.backbones.paddle_mobilenet_v3 import PaddleMobileNetV3
+from ..models.layers import make_divisible
 from ..registry import build_in_scope
 from .checkpoint import (ConversionError, StateDict, _short, add_bn_counters, select_backbone,
                          state_dict_mismatch)

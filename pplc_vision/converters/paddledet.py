@@ -25,11 +25,10 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import torch
 from mmdet.registry import DATASETS
-from mmpretrain.models.utils import make_divisible
 from torch import nn
 
 from ..models.dense_heads import PICODET_V2_ARCHS
-
+from ..models.layers import make_divisible
 from .checkpoint import ConversionError, StateDict, _short, add_bn_counters
 from .paddle import _BN_NAMES, load_paddle_params, paddle_tensor, pplcnet_backbone_key
 from .target import checkpoint_for_config, load_target_config

@@ -11,8 +11,18 @@ from typing import Any, Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
-from ..models.heads.pulc_postprocess import to_builtin
 from .inputs import PredictorInputError
+
+
+def to_builtin(value: Any) -> Any:
+    """A post-processing result with numpy scalars as Python numbers (for JSON)."""
+    if isinstance(value, dict):
+        return {k: to_builtin(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_builtin(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 @dataclass

@@ -16,6 +16,13 @@ PaddleDetection's deployed PicoDet-LCNet-1.5x end to end (image file in, boxes o
 Inference against ours on --det-engines, in interleaved rounds (each skipped with a message when
 paddlepaddle, paddleclas, paddleseg or paddledet is not installed). "overhead" (run only when
 named) times the deployed predictor, image to result, against the network alone.
+
+With --figure, the same run's Tables 2 and 3 draw the paper's accuracy-latency figure (published
+top-1 against the latency measured here, one engine and precision: --figure-engine) as a PNG,
+its caption (machine, engine, precision, threads) in the PNG and, with --doc, under the image in
+the doc's "figure" section:
+    python tools/analysis_tools/reproduce_tables.py --doc docs/benchmarks.md \
+        --figure docs/accuracy_latency.png
 """
 import argparse
 import os
@@ -26,6 +33,7 @@ try:  # Paddle must be imported before torch: the other order slows Paddle Infer
 except ImportError:
     pass
 
+from pplc_vision.benchmark.figure import CLASSIFICATION_TABLES, draw_accuracy_latency
 from pplc_vision.benchmark.markdown import (render_overhead, render_paddle, render_paddledet,
                                             render_paddleseg, render_table,
                                             update_markdown_section)
@@ -115,6 +123,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--doc', help='markdown file whose sections are rewritten '
                         '(e.g. docs/benchmarks.md); nothing is written without it')
     parser.add_argument('--json', help='write all measurements as JSON')
+    parser.add_argument('--figure', metavar='PNG',
+                        help='draw the accuracy-latency figure from this run\'s table2/table3')
+    parser.add_argument('--figure-engine', metavar='ENGINE:PRECISION',
+                        help='the engine and precision plotted (default: the first of '
+                        '--engines)')
     return parser.parse_args(argv)
 
 
@@ -179,6 +192,16 @@ def main(argv=None) -> int:
     except ValueError as e:
         print(f'reproduce_tables.py: error: {e}', file=sys.stderr)
         return 2
+    specs = [f'{e}:{p}' for e, p in engines]
+    figure_spec = args.figure_engine or specs[0]
+    if args.figure and not set(args.tables) & set(CLASSIFICATION_TABLES):
+        print('reproduce_tables.py: error: --figure needs table2 or table3 in --tables',
+              file=sys.stderr)
+        return 2
+    if args.figure and figure_spec not in specs:
+        print(f'reproduce_tables.py: error: --figure-engine {figure_spec} is not one of the '
+              f'measured --engines ({", ".join(specs)})', file=sys.stderr)
+        return 2
     everything = {}
     command = ' '.join(['python', 'tools/analysis_tools/reproduce_tables.py',
                         *(argv if argv is not None else sys.argv[1:])])
@@ -195,6 +218,13 @@ def main(argv=None) -> int:
         print(text + '\n')
         if args.doc:
             update_markdown_section(args.doc, key, text)
+    if args.figure and any(k in everything for k in CLASSIFICATION_TABLES):
+        caption = draw_accuracy_latency(everything, figure_spec, args.figure)
+        print(f'figure: {args.figure}\n{caption}')
+        if args.doc:
+            image = os.path.relpath(args.figure, os.path.dirname(os.path.abspath(args.doc)))
+            update_markdown_section(args.doc, 'figure', f'![Accuracy against CPU latency]'
+                                    f'({image})\n\n{caption}\n\n`{command}`')
     if args.json:
         write_json(everything, args.json)
     return 0

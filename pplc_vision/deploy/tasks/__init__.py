@@ -27,25 +27,44 @@ Extension points:
   ``input_size``): non-square inputs need no change;
 - a new codebase is a :class:`Task` subclass added to :data:`TASKS`.
 """
+import importlib
+from typing import Any
+
 from mmengine.config import Config
 
+from ...registry import MissingLibraryError, check_config_libraries
 from .base import Task, TaskError
-from .classification import ClassificationTask, ClassifierExportWrapper
-from .detection import DetectionTask
-from .detection_graph import DetectorExportWrapper
-from .segmentation import SegmentationTask, SegmentorExportWrapper
 
-#: default_scope -> task
-TASKS = {task.scope: task for task in (ClassificationTask, DetectionTask, SegmentationTask)}
+#: default_scope -> (module of this package, Task class). A task's module imports its OpenMMLab
+#: library, so it is imported when a config of that task is used, never before.
+TASKS = {'mmpretrain': ('classification', 'ClassificationTask'),
+         'mmdet': ('detection', 'DetectionTask'),
+         'mmseg': ('segmentation', 'SegmentationTask')}
+#: the other public names, importable from here as before (each from its task's module)
+_LAZY = {'ClassificationTask': 'classification', 'ClassifierExportWrapper': 'classification',
+         'DetectionTask': 'detection', 'DetectorExportWrapper': 'detection_graph',
+         'SegmentationTask': 'segmentation', 'SegmentorExportWrapper': 'segmentation'}
 
 
 def task_for(cfg: Config) -> Task:
-    """The task of ``cfg``, from its ``default_scope``; one line for a scope without one."""
+    """The task of ``cfg``, from its ``default_scope``; one line for a scope without one or
+    whose library is not installed."""
     scope = cfg.get('default_scope')
     if scope not in TASKS:
         raise TaskError(f'config {cfg.filename}: default_scope {scope!r} is not one of '
                         f'{sorted(TASKS)}')
-    return TASKS[scope](cfg)
+    try:
+        check_config_libraries(cfg)
+    except MissingLibraryError as e:
+        raise TaskError(str(e)) from None
+    module, name = TASKS[scope]
+    return getattr(importlib.import_module(f'.{module}', __name__), name)(cfg)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f'.{_LAZY[name]}', __name__), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 __all__ = [

@@ -6,7 +6,6 @@ from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type
 
 import numpy as np
 import torch
-from mmdet.utils import get_test_pipeline_cfg
 from mmengine.config import Config
 from torch import nn
 
@@ -81,6 +80,7 @@ class Task:
     def test_pipeline(self) -> List[dict]:
         """The transforms of the test dataloader's dataset, as ``tools/test.py`` runs them
         (mmdet's ``get_test_pipeline_cfg``: dataset wrappers are looked through)."""
+        from mmdet.utils import get_test_pipeline_cfg  # mmdet's, imported when a pipeline is read
         try:
             pipeline = get_test_pipeline_cfg(self.cfg)
         except (RuntimeError, KeyError, AttributeError):

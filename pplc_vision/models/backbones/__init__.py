@@ -6,12 +6,17 @@ output strides ``stage_strides``; ``out_indices`` picks stages (outputs in stage
 ``k`` stages, ``norm_eval`` keeps BN in eval mode, ``train()`` returns the module, and the width
 multiplier is ``widen_factor`` (``PPLCNet(scale=...)`` is a deprecated alias).
 """
+from ...registry import mark_unavailable, scope_installed
 from .base import StagedBackboneMixin, resolve_widen_factor
 from .mobilenet_v3 import TorchvisionMobileNetV3
-from .mobileone import MobileOne, mobileone_out_channels
 from .paddle_mobilenet_v3 import PaddleMobileNetV3
 from .pplcnet import PPLCNet
 
-__all__ = ['MobileOne', 'PPLCNet', 'PaddleMobileNetV3', 'StagedBackboneMixin',
-           'TorchvisionMobileNetV3',
-           'mobileone_out_channels', 'resolve_widen_factor']
+__all__ = ['PPLCNet', 'PaddleMobileNetV3', 'StagedBackboneMixin', 'TorchvisionMobileNetV3',
+           'resolve_widen_factor']
+
+if scope_installed('mmpretrain'):  # MobileOne is mmpretrain's network
+    from .mobileone import MobileOne, mobileone_out_channels
+    __all__ += ['MobileOne', 'mobileone_out_channels']
+else:
+    mark_unavailable('mmpretrain', 'MobileOne')

@@ -23,11 +23,10 @@ import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
-from mmpretrain.models.utils import SELayer
 from torch import nn
 
 from ...registry import register_model
-from ..layers import scaled_width
+from ..layers import SqueezeExcitation, scaled_width
 from .base import StagedBackboneMixin, resolve_widen_factor
 
 
@@ -77,8 +76,8 @@ class InvertedResidual(BaseModule):
             mid_channels, mid_channels, kernel_size, stride=stride,
             padding=(kernel_size - 1) // 2, groups=mid_channels, norm_cfg=norm_cfg,
             act_cfg=act_cfg)
-        self.mid_se = SELayer(
-            mid_channels, squeeze_channels=mid_channels // 4, bias=True,
+        self.mid_se = SqueezeExcitation(
+            mid_channels, mid_channels // 4,
             act_cfg=(dict(type='ReLU'), dict(type='SlopeHardsigmoid'))) if use_se else None
         self.linear_conv = ConvModule(mid_channels, out_channels, 1, norm_cfg=norm_cfg,
                                       act_cfg=None)

@@ -242,13 +242,3 @@ def build_pulc_postprocess(cfg: dict, num_classes: Optional[int] = None):
                          f'has num_classes={num_classes}')
     return processor
 
-
-def to_builtin(value: Any) -> Any:
-    """A post-processing result with numpy scalars as Python numbers (for JSON)."""
-    if isinstance(value, dict):
-        return {k: to_builtin(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_builtin(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

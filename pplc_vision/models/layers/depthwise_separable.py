@@ -5,8 +5,9 @@ import torch
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmengine.registry import MODELS
-from mmpretrain.models.utils import SELayer
 from torch import nn
+
+from .squeeze_excitation import SqueezeExcitation
 
 # torch's hard-sigmoid, clip((x + 3) / 6, 0, 1): one op, exported to ONNX HardSigmoid(alpha=1/6).
 # (mmcv's HSigmoid computes the same with three ops and warns at every construction.)
@@ -23,11 +24,8 @@ def build_se_layer(channels: int, reduction: int = 4) -> nn.Module:
     The squeeze width is ``channels // reduction`` without rounding, and the gate is
     ``clip((x + 3) / 6, 0, 1)``, as in PaddleClas.
     """
-    return SELayer(
-        channels,
-        squeeze_channels=channels // reduction,
-        bias=True,
-        act_cfg=(dict(type='ReLU'), dict(type='Hardsigmoid')))
+    return SqueezeExcitation(channels, channels // reduction,
+                             act_cfg=(dict(type='ReLU'), dict(type='Hardsigmoid')))
 
 
 class DepthSepConv(BaseModule):

@@ -2,13 +2,22 @@
 
 One rule for every layer that follows a backbone's width: ``make_divisible(c * widen_factor, 8)``
 (PaddleClas' ``make_divisible``: the nearest multiple of 8, at least 8, plus 8 where that falls
-below 90% of ``c * widen_factor``; mmpretrain's function). Backbones scale their layers with it,
+below 90% of ``c * widen_factor``; mmpretrain's rounds the same way, the toolkit keeps its own
+so that the backbones need no mmpretrain). Backbones scale their layers with it,
 and necks and heads that take the backbone's ``widen_factor`` scale their input channels with
 it (as mmyolo's necks take ``widen_factor``), so no config computes a width by hand.
 """
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
-from mmpretrain.models.utils import make_divisible
+
+def make_divisible(value: float, divisor: int, min_value: Optional[int] = None,
+                   min_ratio: float = 0.9) -> int:
+    """``value`` rounded to the nearest multiple of ``divisor`` (at least ``min_value``, default
+    ``divisor``), one ``divisor`` more where rounding lost over ``1 - min_ratio`` of ``value``
+    (PaddleClas' ``_make_divisible``; mmpretrain's ``make_divisible`` rounds the same way)."""
+    min_value = divisor if min_value is None else min_value
+    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < min_ratio * value else rounded
 
 
 def scaled_width(channels: int, widen_factor: float) -> int:

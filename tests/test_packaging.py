@@ -1,0 +1,211 @@
+"""Packaging: supported ranges in the metadata, one exact lock that setup and the environment
+agree with, and task libraries that are optional.
+
+- The installed package's metadata (and setup.cfg) pin none of the OpenMMLab stack exactly, and
+  the lock's versions lie inside every declared range.
+- tools/setup_env.sh installs every package through ``pip install -c requirements/lock.txt``
+  (mmcv's own wheel at the lock's version), and the lock equals ``importlib.metadata`` here.
+- With mmseg and mmpretrain hidden by an import hook, ``import pplc_vision`` works, every
+  detection config but MobileOne's builds, and segmentation / MobileOne configs fail with one line
+  naming the missing library (in the model builder and in tools/train.py).
+"""
+import configparser
+import importlib.metadata
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import textwrap
+
+from packaging.requirements import Requirement
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+LOCK = osp.join(ROOT, 'requirements', 'lock.txt')
+SETUP_ENV = osp.join(ROOT, 'tools', 'setup_env.sh')
+STACK = ('torch', 'torchvision', 'mmcv', 'mmengine', 'mmdet', 'mmsegmentation', 'mmpretrain')
+INSTALLED_EXTRAS = ('det', 'seg', 'cls', 'deploy', 'tests')  # what setup_env.sh --test installs
+
+
+def canonical(name: str) -> str:
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+def read_lock() -> dict:
+    out = {}
+    for line in open(LOCK):
+        line = line.split('#', 1)[0].strip()
+        if line:
+            name, sep, version = line.partition('==')
+            assert sep, f'{LOCK}: {line!r} is not name==version'
+            out[canonical(name)] = version
+    return out
+
+
+def setup_cfg_requirements() -> list:
+    """``(where, Requirement)`` of install_requires and every extra in setup.cfg."""
+    cfg = configparser.ConfigParser()
+    cfg.read(osp.join(ROOT, 'setup.cfg'))
+
+    def lines(text):
+        return [ln.strip() for ln in text.splitlines() if ln.strip() and
+                not ln.strip().startswith('#')]
+
+    reqs = [('install_requires', Requirement(r))
+            for r in lines(cfg['options']['install_requires'])]
+    for extra, text in cfg['options.extras_require'].items():
+        reqs += [(f'[{extra}]', Requirement(r)) for r in lines(text)]
+    return reqs
+
+
+def exact_pins(reqs) -> list:
+    return [f'{where}: {req}' for where, req in reqs if canonical(req.name) in STACK and any(
+        spec.operator in ('==', '===') for spec in req.specifier)]
+
+
+def test_metadata_pins_no_openmmlab_library_exactly():
+    installed = [(f'metadata {r.marker or ""}', r)
+                 for r in map(Requirement, importlib.metadata.requires('pplc_vision') or [])]
+    declared = setup_cfg_requirements()
+    # the check can fail: an exact pin is caught
+    assert exact_pins([('x', Requirement('mmcv==2.1.0'))]) == ['x: mmcv==2.1.0']
+    assert exact_pins(installed) == [], \
+        'the installed metadata pins exactly: stale install? bash tools/setup_env.sh --test'
+    assert exact_pins(declared) == []
+    named = {canonical(r.name) for _, r in declared}
+    assert set(STACK) <= named, f'setup.cfg does not declare {set(STACK) - named}'
+    # every library of the stack has a lower and an upper bound
+    for where, req in declared:
+        if canonical(req.name) in STACK:
+            ops = {s.operator for s in req.specifier}
+            assert {'>=', '<'} <= ops, f'{where}: {req} needs a tested lower and upper bound'
+
+
+def test_lock_lies_inside_the_declared_ranges():
+    lock = read_lock()
+    for where, req in setup_cfg_requirements():
+        if where == 'install_requires' or where.strip('[]') in INSTALLED_EXTRAS:
+            name = canonical(req.name)
+            assert name in lock, f'{where}: {req.name} has no version in {LOCK}'
+            assert req.specifier.contains(lock[name], prereleases=True), \
+                f'{where}: {req} excludes the locked {name}=={lock[name]}'
+
+
+def test_lock_equals_the_environment():
+    # a fresh interpreter: in this one, an imported setuptools may have put its vendored
+    # distributions on sys.path, which importlib.metadata would then list
+    proc = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'update_lock.py'), '--check'],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, (
+        'requirements/lock.txt and this environment differ (bash tools/setup_env.sh --test, or '
+        'python tools/update_lock.py after a deliberate upgrade):\n' + proc.stdout + proc.stderr)
+    assert proc.stdout.strip() == 'lock and environment agree'
+    lock = read_lock()
+    for name in STACK:
+        assert name in lock
+
+
+def _pip_installs(script: str) -> list:
+    """Each pip install command of setup_env.sh, continuation lines joined."""
+    joined = re.sub(r'\\\n\s*', ' ', script)
+    return [ln.strip() for ln in joined.splitlines()
+            if re.search(r'\b(pip_install|pip\S* install|quiet_pip install)\b', ln)
+            and not ln.strip().startswith('#')]
+
+
+def test_setup_env_installs_exactly_the_lock():
+    script = open(SETUP_ENV).read()
+    assert 'LOCK="$ROOT/requirements/lock.txt"' in script
+    assert re.search(r'^pip_install\(\) \{ quiet_pip install -q -c "\$LOCK" "\$@"; \}$',
+                     script, re.M), 'pip_install must pass -c "$LOCK"'
+    # the stamp covers the lock: a new lock re-runs the setup
+    assert re.search(r'INPUTS_KEY=.*cat "\$0" "\$ROOT/setup.cfg" "\$LOCK"', script)
+    # mmcv is built from source and installed from its cached wheel, at the lock's version
+    assert 'MMCV_VERSION="$(locked mmcv)"' in script
+    lock = read_lock()
+    installs = _pip_installs(script)
+    assert len(installs) >= 8
+    for cmd in installs:
+        if cmd.startswith('pip_install()'):
+            continue  # its definition, checked above
+        if cmd.startswith('pip_install '):
+            # every package it names has an exact version in the lock
+            for token in cmd.split()[1:]:
+                if token.startswith('-') or token.startswith('"$ROOT'):
+                    continue
+                name = canonical(Requirement(token.strip('"')).name)
+                assert name in lock, f'setup_env.sh installs {name} with no pin in the lock'
+        else:
+            assert cmd.startswith('quiet_pip install -q --no-deps --force-reinstall '
+                                  '"$WHEELS"/mmcv-"$MMCV_VERSION"'), \
+                f'an install that bypasses the lock: {cmd}'
+    # the editable install brings every task library and the test stack
+    assert any('-e "$ROOT[$EXTRAS]"' in c for c in installs)
+    assert 'EXTRAS="det,seg,cls,deploy"' in script and 'EXTRAS="$EXTRAS,tests"' in script
+
+
+HIDE = textwrap.dedent('''
+    import importlib.abc, sys
+    HIDDEN = ('mmseg', 'mmpretrain')
+
+    class Hide(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split('.')[0] in HIDDEN:
+                raise ModuleNotFoundError(f'No module named {name!r}', name=name.split('.')[0])
+            return None
+
+    sys.meta_path.insert(0, Hide())
+''')
+
+DET_ONLY = HIDE + textwrap.dedent('''
+    import glob, json, os.path as osp
+    import pplc_vision
+    from mmengine.config import Config
+    from pplc_vision.apis import ToolError, build_model_from_config, run_train
+    from pplc_vision.registry import INSTALLED_SCOPES, MissingLibraryError
+
+    out = dict(scopes=list(INSTALLED_SCOPES), built={}, errors={})
+    for path in sorted(glob.glob('configs/det/*.py')):
+        cfg = Config.fromfile(path)
+        try:
+            out['built'][path] = type(build_model_from_config(cfg)).__name__
+        except MissingLibraryError as e:
+            out['errors'][path] = str(e)
+    for path in ('configs/seg/deeplabv3plus_pplcnet_0.5x_os32_cityscapes.py',):
+        try:
+            build_model_from_config(Config.fromfile(path))
+        except MissingLibraryError as e:
+            out['errors'][path] = str(e)
+        try:
+            run_train([path, '--work-dir', sys.argv[1]])
+        except ToolError as e:
+            out['errors']['train ' + path] = str(e)
+    out['loaded'] = sorted(m for m in sys.modules if m.split('.')[0] in HIDDEN)
+    print('RESULT ' + json.dumps(out))
+''')
+
+
+def test_detection_only_environment(tmp_path):
+    proc = subprocess.run([sys.executable, '-c', DET_ONLY, str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, 'PYTHONPATH': ROOT})
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith('RESULT ')]
+    assert proc.returncode == 0 and lines, proc.stderr[-3000:]
+    out = json.loads(lines[-1][len('RESULT '):])
+    assert out['scopes'] == ['mmdet']
+    assert out['loaded'] == []
+    det_configs = sorted(p for p in out['built']) + sorted(
+        p for p in out['errors'] if p.startswith('configs/det/'))
+    mobileone = [p for p in det_configs if 'mobileone' in p]
+    assert len(det_configs) >= 7 and mobileone == ['configs/det/picodet_mobileone_s1_coco.py']
+    assert set(out['built']) == set(det_configs) - set(mobileone)
+    assert set(out['built'].values()) <= {'PicoDet', 'SingleStageDetector', 'GFL'}, out['built']
+    for path, message in out['errors'].items():
+        assert '\n' not in message
+        needs = 'mmpretrain' if 'mobileone' in path else 'mmsegmentation'
+        assert f'needs {needs}, which is not installed' in message, (path, message)
+        assert osp.basename(path.split()[-1]) in message
+    assert "pip install 'pplc_vision[seg]'" in out['errors'][
+        'train configs/seg/deeplabv3plus_pplcnet_0.5x_os32_cityscapes.py']
+    assert "model.backbone type='MobileOne'" in out['errors'][mobileone[0]]
