@@ -52,13 +52,12 @@ def _xdist_group(item: pytest.Item) -> str:
 def pytest_collection_modifyitems(config, items):
     """Group tests for ``--dist loadgroup`` (tools/run_tests.sh): one group per test file (its
     module-scoped fixtures are built once), one per folder in ``SESSION_SHARED_FOLDERS``, one
-    per fixture in ``OWN_GROUP_FIXTURES`` (its users, first in the queue). The long groups (those with a ``slow`` test, and the shared folders) go first, so that no worker
-    starts one of them when the others are nearly done."""
+    per fixture in ``OWN_GROUP_FIXTURES``. pytest-xdist hands the groups out largest first (its
+    default ``--loadscope-reorder``); in one process (``PPLC_TEST_WORKERS=0``) the
+    training-parity files run first, then the groups holding a ``slow`` test."""
     groups = {item: _xdist_group(item) for item in items}
     long_groups = set(SESSION_SHARED_FOLDERS) | set(OWN_GROUP_FIXTURES) | {
         groups[item] for item in items if item.get_closest_marker('slow')}
-    # the training-parity files first, each in a fresh worker as in a one-process run: the
-    # PicoDet v2 step parity failed in a worker that had run the detection demo before it
     items.sort(key=lambda item: (not groups[item].startswith('parity/'),
                                  groups[item] not in OWN_GROUP_FIXTURES,
                                  groups[item] not in long_groups))

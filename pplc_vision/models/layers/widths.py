@@ -21,7 +21,11 @@ def make_divisible(value: float, divisor: int, min_value: Optional[int] = None,
 
 
 def scaled_width(channels: int, widen_factor: float) -> int:
-    """``channels`` (at width 1) at ``widen_factor``."""
+    """``channels`` (at width 1) at ``widen_factor``; at width 1 exactly ``channels`` (every
+    backbone width is a multiple of 8 there, and a neck or head built for another network's
+    channels must get what its config says)."""
+    if widen_factor == 1:
+        return int(channels)
     return int(make_divisible(channels * widen_factor, 8))
 
 
