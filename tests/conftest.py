@@ -34,16 +34,7 @@ from helpers import CocoSplit, write_coco_dataset  # noqa: E402
 SESSION_SHARED_FOLDERS = ('test_deploy',)
 
 
-# Session fixtures so costly that their users get a group of their own (built once, on a worker
-# of its own, while the other workers run the rest of the folder): the int8 test network trains
-# for 3 epochs on Fashion-MNIST (about 15 minutes on one core).
-OWN_GROUP_FIXTURES = ('fashion_mnist_classifier',)
-
-
 def _xdist_group(item: pytest.Item) -> str:
-    for name in OWN_GROUP_FIXTURES:
-        if name in getattr(item, 'fixturenames', ()):
-            return name
     parts = Path(str(item.fspath)).resolve().relative_to(TESTS_DIR).parts
     return parts[0] if parts[0] in SESSION_SHARED_FOLDERS else '/'.join(parts)
 
@@ -51,15 +42,14 @@ def _xdist_group(item: pytest.Item) -> str:
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks
 def pytest_collection_modifyitems(config, items):
     """Group tests for ``--dist loadgroup`` (tools/run_tests.sh): one group per test file (its
-    module-scoped fixtures are built once), one per folder in ``SESSION_SHARED_FOLDERS``, one
-    per fixture in ``OWN_GROUP_FIXTURES``. pytest-xdist hands the groups out largest first (its
-    default ``--loadscope-reorder``); in one process (``PPLC_TEST_WORKERS=0``) the
+    module-scoped fixtures are built once), one per folder in ``SESSION_SHARED_FOLDERS``.
+    pytest-xdist hands the groups out largest first (its default ``--loadscope-reorder``), the
+    deploy folder among the first; in one process (``PPLC_TEST_WORKERS=0``) the
     training-parity files run first, then the groups holding a ``slow`` test."""
     groups = {item: _xdist_group(item) for item in items}
-    long_groups = set(SESSION_SHARED_FOLDERS) | set(OWN_GROUP_FIXTURES) | {
+    long_groups = set(SESSION_SHARED_FOLDERS) | {
         groups[item] for item in items if item.get_closest_marker('slow')}
     items.sort(key=lambda item: (not groups[item].startswith('parity/'),
-                                 groups[item] not in OWN_GROUP_FIXTURES,
                                  groups[item] not in long_groups))
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[item]))
