@@ -38,20 +38,33 @@ Arrays = Dict[str, np.ndarray]
 LossFn = Callable[[], Tuple[object, Dict[str, object]]]
 
 
-def norm_error(ours: np.ndarray, theirs: np.ndarray) -> float:
-    """``||ours - theirs|| / ||theirs||`` (absolute when ``theirs`` is zero)."""
+def norm_error(ours: np.ndarray, theirs: np.ndarray, floor: float = 0.0) -> float:
+    """``||ours - theirs|| / max(||theirs||, floor)`` (absolute when both are zero)."""
     ours, theirs = np.asarray(ours, np.float64), np.asarray(theirs, np.float64)
-    scale = np.linalg.norm(theirs)
+    scale = max(np.linalg.norm(theirs), floor)
     diff = np.linalg.norm(ours - theirs)
     return float(diff / scale) if scale > 0 else float(diff)
 
 
-def assert_all_close(ours: Arrays, theirs: Arrays, tol: float, what: str) -> None:
-    """The same keys, and every array within ``tol`` norm-wise; the message lists the worst."""
+def zero_floor(theirs: Arrays, zero_below: float) -> float:
+    """The norm under which an array counts as zero: ``zero_below`` times the largest."""
+    return zero_below * max((float(np.linalg.norm(v)) for v in theirs.values()), default=0.0)
+
+
+def assert_all_close(ours: Arrays, theirs: Arrays, tol: float, what: str,
+                     zero_below: float = 0.0) -> None:
+    """The same keys, and every array within ``tol`` norm-wise; the message lists the worst.
+
+    With ``zero_below``, a reference array whose norm is below ``zero_below`` times the largest
+    one counts as zero: ours must then be within ``tol`` of it relative to that floor. For the
+    tensors whose exact value is zero and whose computed value is rounding noise (the gradient
+    of a bias that a BatchNorm follows, or of a BN shift that a conv + BN follows: 1e-17 here,
+    1e-14 there), which no relative tolerance can compare."""
     assert ours.keys() == theirs.keys(), \
         f'{what}: keys differ: only ours {sorted(ours.keys() - theirs.keys())[:5]}, only ' \
         f'theirs {sorted(theirs.keys() - ours.keys())[:5]}'
-    errors = sorted(((norm_error(ours[k], theirs[k]), k) for k in ours), reverse=True)
+    floor = zero_floor(theirs, zero_below)
+    errors = sorted(((norm_error(ours[k], theirs[k], floor), k) for k in ours), reverse=True)
     bad = [(e, k) for e, k in errors if not e <= tol]
     assert not bad, f'{what}: {len(bad)} of {len(errors)} beyond {tol}: ' + ', '.join(
         f'{k} {e:.2e}' for e, k in bad[:6])
@@ -118,11 +131,12 @@ def assert_losses_match(ours: Dict[str, float], theirs: Dict[str, float], tol: f
                      {k: np.float64(v) for k, v in theirs.items()}, tol, 'loss terms')
 
 
-def assert_grads_match(ours: Side, theirs: Side, tol: float) -> None:
+def assert_grads_match(ours: Side, theirs: Side, tol: float, zero_below: float = 0.0) -> None:
+    """Every parameter's gradient within ``tol`` (``zero_below``: see :func:`assert_all_close`)."""
     theirs_grads = theirs.grads()
     ours_grads = ours.grads()
     assert theirs_grads, 'the reference computed no gradient'
-    assert_all_close(ours_grads, theirs_grads, tol, 'gradients')
+    assert_all_close(ours_grads, theirs_grads, tol, 'gradients', zero_below)
 
 
 def assert_hyperparameters_match(ours: Side, theirs: Side) -> None:
@@ -138,14 +152,16 @@ def assert_hyperparameters_match(ours: Side, theirs: Side) -> None:
 
 def assert_steps_match(ours: Side, theirs: Side, steps: int, tol: float,
                        backward_done: bool = False,
-                       restart_from_reference: bool = False) -> List[Dict]:
+                       restart_from_reference: bool = False,
+                       zero_below: float = 0.0) -> List[Dict]:
     """``steps`` training steps on both sides from the current (equal) weights: the change of
     every parameter within ``tol`` of the reference's. With ``backward_done`` the gradients of
     the first step are those already computed (the checks before looked at them). With
     ``restart_from_reference`` each step after the first starts ours from the reference's
     weights (each optimizer keeps its state) and every step's change is compared; otherwise
-    the change over all the steps. Returns the loss terms of the steps that ran a forward pass
-    here (ours, theirs)."""
+    the change over all the steps; ``zero_below``: changes below that fraction of the largest
+    count as zero (see :func:`assert_all_close`). Returns the loss terms of the steps that ran a
+    forward pass here (ours, theirs)."""
     start_ours, start_theirs = ours.weights(), theirs.weights()
     history = []
     for i in range(steps):
@@ -159,25 +175,27 @@ def assert_steps_match(ours: Side, theirs: Side, steps: int, tol: float,
         theirs.step()
         if restart_from_reference:
             _assert_changes_match(ours, theirs, start_ours, start_theirs, tol,
-                                  f'weight change of step {i + 1} of {steps}')
+                                  f'weight change of step {i + 1} of {steps}', zero_below)
     if not restart_from_reference:
         _assert_changes_match(ours, theirs, start_ours, start_theirs, tol,
-                              f'weight change over {steps} steps')
+                              f'weight change over {steps} steps', zero_below)
     return history
 
 
 def _assert_changes_match(ours: Side, theirs: Side, start_ours: Arrays, start_theirs: Arrays,
-                          tol: float, what: str) -> None:
+                          tol: float, what: str, zero_below: float = 0.0) -> None:
     """Each side's weights moved from its start as the reference's did (norm-wise ``tol``),
-    and ours moved none that the reference kept."""
+    and ours moved none that the reference kept (below the ``zero_below`` floor: kept)."""
     end_ours, end_theirs = ours.weights(), theirs.weights()
     change_ours = {k: end_ours[k] - start_ours[k] for k in end_ours}
     change_theirs = {k: end_theirs[k] - start_theirs[k] for k in end_theirs}
+    floor = zero_floor(change_theirs, zero_below)
     moved = [k for k, v in change_theirs.items() if np.any(v != 0)]
     assert moved, f'{what}: the reference did not change any weight'
     assert_all_close({k: change_ours[k] for k in moved}, {k: change_theirs[k] for k in moved},
-                     tol, what)
-    still = [k for k in change_ours if k not in moved and np.any(change_ours[k] != 0)]
+                     tol, what, zero_below)
+    still = [k for k in change_ours if k not in moved
+             and np.linalg.norm(change_ours[k]) > tol * floor]
     assert not still, f'{what}: ours changed weights that the reference kept: {still[:5]}'
 
 
