@@ -42,7 +42,8 @@ from pplc_vision.converters.paddleseg import paddleseg_backbone_key, paddleseg_h
 from pplc_vision.references.paddleseg import pplcnet_features_class
 
 from training_parity import (Side, assert_grads_match, assert_hyperparameters_match,
-                             assert_losses_match, assert_steps_match, build_schedulers, lr_at)
+                             assert_losses_match, assert_steps_match, build_schedulers, lr_at,
+                             mmengine_side)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, 'configs', 'seg', 'deeplabv3plus_pplcnet_1x_os32_cityscapes.py')
@@ -202,6 +203,7 @@ def sides(tmp_path_factory) -> Sides:
     ``ITERATION``."""
     folder = tmp_path_factory.mktemp('deeplabv3p_train')
     batch = demo_batch()
+    assert 0.2 < (batch['label'] == 255).mean() < 0.5  # ignored pixels, and labelled ones
     paddle.seed(0)
     builder = segbuilder(str(folder))
     with contextlib.redirect_stdout(io.StringIO()):
@@ -221,7 +223,11 @@ def paddle_side(builder, model, batch: Dict[str, np.ndarray]) -> Side:
     without_dropout(model)
     with contextlib.redirect_stdout(io.StringIO()):
         optimizer, schedule, losses = builder.optimizer, builder.lr_scheduler, builder.loss
+    # the recipe as PaddleSeg's builder read it: SGD + momentum -> Momentum, decay_steps = iters,
+    # the loss's ignore index from the Cityscapes dataset class
     assert type(optimizer) is paddle.optimizer.Momentum, type(optimizer)
+    assert optimizer._momentum == MOMENTUM and schedule.decay_steps == ITERS
+    assert losses['types'][0].ignore_index == 255
     schedule.step(ITERATION)
     images, labels = paddle.to_tensor(batch['image']), paddle.to_tensor(batch['label'])
 
@@ -273,24 +279,13 @@ def torch_side(converted: str, batch: Dict[str, np.ndarray]) -> Side:
         sample = SegDataSample(metainfo=dict(img_shape=HW, pad_shape=HW))
         sample.gt_sem_seg = PixelData(data=torch.from_numpy(label)[None])
         samples.append(sample)
-    group_of = {id(p): g for g in optim.optimizer.param_groups for p in g['params']}
 
     def loss_fn():
         losses = model.loss(inputs, samples)
-        terms = {k: v for k, v in losses.items() if 'loss' in k}
+        terms = {k: v for k, v in losses.items() if 'loss' in k}  # not decode.acc_seg
         return sum(terms.values()), terms
 
-    def step():
-        optim.step()
-        for schedule in schedules:
-            schedule.step()
-        optim.zero_grad()
-
-    return Side(loss_fn, dict(model.named_parameters()), lambda n: n,
-                lambda t: t.detach().numpy(),
-                lambda p: None if p.grad is None else p.grad.numpy().copy(),
-                lambda p: (group_of[id(p)]['lr'], group_of[id(p)]['weight_decay']), step,
-                lambda p, value: p.data.copy_(torch.from_numpy(value)))
+    return mmengine_side(model, optim, schedules, loss_fn)
 
 
 def test_training_steps_match_paddleseg(sides):
@@ -303,8 +298,8 @@ def test_training_steps_match_paddleseg(sides):
     assert_grads_match(ours, theirs, 1e-3, zero_below=ZERO_BELOW)
     hyper = ours.hyperparameters()
     expected = BASE_LR * (1 - ITERATION / ITERS) ** POWER
-    lrs = {lr for lr, _ in hyper.values()}
-    assert len(lrs) == 1 and np.isclose(lrs.pop(), expected, rtol=1e-9), (lrs, expected)
+    lrs = sorted({lr for lr, _ in hyper.values()})
+    assert len(lrs) == 1 and np.isclose(lrs[0], expected, rtol=1e-9), (lrs, expected)
     assert {d for _, d in hyper.values()} == {0.0, WEIGHT_DECAY}
     assert_hyperparameters_match(ours, theirs)
     assert_steps_match(ours, theirs, STEPS, 1e-3, backward_done=True, zero_below=ZERO_BELOW,

@@ -42,7 +42,7 @@ from pplc_vision.references import paddledet as ref
 
 from training_parity import (Side, assert_all_close, assert_grads_match,
                              assert_hyperparameters_match, assert_losses_match,
-                             assert_steps_match)
+                             assert_steps_match, mmengine_side)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, 'configs', 'det', 'picodet-v2_s_320_coco.py')
@@ -202,23 +202,12 @@ def torch_side(reference: Reference, epoch: int, records: list) -> Side:
         sample.gt_instances = InstanceData(bboxes=torch.from_numpy(boxes[real]).double(),
                                            labels=torch.from_numpy(labels[real, 0]).long())
         samples.append(sample)
-    group_of = {id(p): g for g in optim.optimizer.param_groups for p in g['params']}
 
     def loss_fn():
         losses = model.loss(inputs, samples)
         return sum(losses.values()), losses
 
-    def step():
-        optim.step()
-        for schedule in schedules:
-            schedule.step()
-        optim.zero_grad()
-
-    return Side(loss_fn, dict(model.named_parameters()), lambda n: n,
-                lambda t: t.detach().numpy(),
-                lambda p: None if p.grad is None else p.grad.numpy().copy(),
-                lambda p: (group_of[id(p)]['lr'], group_of[id(p)]['weight_decay']), step,
-                lambda p, value: p.data.copy_(torch.from_numpy(value)))
+    return mmengine_side(model, optim, schedules, loss_fn)
 
 
 def compare_targets(ours: list, theirs: list) -> int:

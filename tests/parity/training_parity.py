@@ -126,6 +126,25 @@ class Side:
             self.set_value(p, weights[k])
 
 
+def mmengine_side(model, optim_wrapper, schedulers: Sequence, loss_fn: LossFn) -> Side:
+    """Our side: a model (torch) with its mmengine ``OptimWrapper`` and parameter schedulers,
+    stepped as mmengine's Runner steps them (optimizer, then each scheduler, then zero grad)."""
+    import torch
+    group_of = {id(p): g for g in optim_wrapper.optimizer.param_groups for p in g['params']}
+
+    def step():
+        optim_wrapper.step()
+        for scheduler in schedulers:
+            scheduler.step()
+        optim_wrapper.zero_grad()
+
+    return Side(loss_fn, dict(model.named_parameters()), lambda n: n,
+                lambda t: t.detach().numpy(),
+                lambda p: None if p.grad is None else p.grad.numpy().copy(),
+                lambda p: (group_of[id(p)]['lr'], group_of[id(p)]['weight_decay']), step,
+                lambda p, value: p.data.copy_(torch.from_numpy(value)))
+
+
 def assert_losses_match(ours: Dict[str, float], theirs: Dict[str, float], tol: float) -> None:
     assert_all_close({k: np.float64(v) for k, v in ours.items()},
                      {k: np.float64(v) for k, v in theirs.items()}, tol, 'loss terms')
