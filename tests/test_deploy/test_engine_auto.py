@@ -260,6 +260,9 @@ def test_predictor_and_infer_engine_auto_race_once_then_use_the_cache(cls_onnx, 
     report = json.loads(out.read_text())
     assert report['engine'] == choice.engine
     assert report['engine_choice'] == dict(choice.as_dict(), cached=True)
+    with pytest.raises(SystemExit):  # argparse's one line: --no-cache without auto
+        infer.main([CLS_CONFIG, path, photo, '--engine', 'openvino', '--no-cache'])
+    assert '--no-cache is for --engine auto (got --engine openvino)' in capsys.readouterr().err
     assert infer.main(args + ['--no-cache']) == 0
     assert len(races) == 2
     line, = [x for x in capsys.readouterr().out.splitlines() if x.startswith('engine auto')]

@@ -74,7 +74,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='override config settings, e.g. model.test_cfg.score_thr=0.5 (a '
                         'value fixed in the graph at export is refused unless it can be '
                         'applied after the graph)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.no_cache and args.engine != AUTO:
+        parser.error(f'--no-cache is for --engine auto (got --engine {args.engine})')
+    return args
 
 
 class OutputNames:
