@@ -2,7 +2,7 @@
 every CPU-dependent branch of the tools runs on any machine (the ``fake_cpu`` fixture).
 
 What the tools read of a CPU: the first processor of ``/proc/cpuinfo``
-(``benchmark.machine._read_cpuinfo``), the GEMM rate of each roofline backend measured in the run
+(``deploy.cpu._read_cpuinfo``), the GEMM rate of each roofline backend measured in the run
 (``benchmark.roofline.gemm_gflops``) and OpenVINO's CPU capabilities
 (``deploy.engines.openvino.openvino_cpu_has_bf16``). A faked class replaces all three.
 
@@ -61,7 +61,8 @@ CPU_CLASSES = {
 
 def install(monkeypatch: pytest.MonkeyPatch, cpu: FakeCPU) -> FakeCPU:
     """Make the tools see ``cpu`` for the rest of the test."""
-    from pplc_vision.benchmark import machine, roofline
+    from pplc_vision.benchmark import roofline
+    from pplc_vision.deploy import cpu as machine
     from pplc_vision.deploy.engines import openvino
 
     cpuinfo = {'model name': cpu.model, 'flags': ' '.join(cpu.flags), 'cpu cores': '2',

@@ -86,9 +86,23 @@ def _throughput_lines(measured: Dict[str, Any], specs: Sequence[str]) -> List[st
     return lines
 
 
+def _paddle_rounds(comparison: Dict[str, Any]) -> str:
+    """``'7 interleaved rounds (5 planned, ...)'``: the rounds of a Paddle race, and how many
+    were added while Paddle's round medians spread (per row where the race has rows)."""
+    rounds, limit = comparison['rounds'], comparison.get('max_rounds', 0)
+    planned = comparison.get('planned_rounds', rounds)
+    if limit <= planned:
+        return f'{rounds} interleaved rounds'
+    ran = (', '.join(f"{r['name']} {r['rounds']}" for r in comparison['rows'])
+           if 'rows' in comparison else f'{rounds}')
+    return (f"{planned} interleaved rounds, then one more at a time while a Paddle baseline's "
+            f"round medians spread (p10-p90) past {100 * SPREAD_LIMIT:.0f}% of their median, "
+            f"at most {limit} (rounds run: {ran})")
+
+
 def _paddle_race_header(comparison: Dict[str, Any], macs: str) -> str:
     """How a Paddle race was timed, what its speed-ups compare and what its GMAC/s mean."""
-    return (f"{comparison['rounds']} interleaved rounds (engine order rotated each round, "
+    return (f"{_paddle_rounds(comparison)} (engine order rotated each round, "
             f"{comparison['settle_s']:g} s pause before each engine: Paddle's OpenMP threads "
             f"spin after a run), each engine {comparison['warmup']} untimed then "
             f"{comparison['iters']} timed calls per round; latency: median over all timed "

@@ -15,9 +15,9 @@ from .drift import run_batches
 from .machine import environment
 from .model_latency import model_contender
 from .paddle_race import (SETTLE_S, add_achieved, our_contenders, paddle_contenders,
-                          same_precision_speedups)
+                          race_until_settled, same_precision_speedups)
 from .settings import Settings
-from .timing import race, race_result
+from .timing import race_result
 
 INPUT_HW = (224, 224)
 PADDLE_PRECISIONS = ('fp32', 'bf16', 'int8')
@@ -37,7 +37,9 @@ def paddle_comparison(engines: Sequence[Tuple[str, str]],
     converted into our classifier. Every contender is built first, then all are timed in
     ``rounds`` interleaved rounds (order rotated, ``settle_s`` pause before each: Paddle's
     OpenMP threads spin after a run), ``warmup`` untimed and ``iters`` timed calls each per
-    round (``settings``' totals spread over its rounds). Each of ours gets its speed-up over Paddle at its own precision, or the reason there
+    round (``settings``' totals spread over its rounds), and more rounds while Paddle's round
+    medians spread past 20% (up to ``settings.max_rounds``:
+    :func:`~.paddle_race.race_until_settled`). Each of ours gets its speed-up over Paddle at its own precision, or the reason there
     is none; a contender that cannot run here is listed in ``skipped``. Raises
     ``EngineNotInstalled`` without paddle; paddle must have been imported before torch.
     """
@@ -67,12 +69,14 @@ def paddle_comparison(engines: Sequence[Tuple[str, str]],
                                           key='pytorch:fp32:unfused'))
         log(f'race: {rounds} interleaved rounds of {len(contenders)} engines, {warmup} untimed '
             f'and {iters} timed calls each per round, {settle_s:g} s pause before each')
-        race(contenders, 1, rounds, warmup, iters, settle_s)
+        ran = race_until_settled(contenders, rounds, warmup, iters, settle_s,
+                                 settings.max_rounds, log)
     results = {c.key: race_result(c) for c in contenders}
     add_achieved(results, macs, env.get('roofline'))
     fused_gain = (results['pytorch:fp32:unfused']['latency_ms']['median'] /
                   results['pytorch:fp32']['latency_ms']['median'])
-    return dict(scale=scale, threads=threads, rounds=rounds, warmup=warmup, iters=iters,
+    return dict(scale=scale, threads=threads, rounds=ran, planned_rounds=rounds,
+                max_rounds=settings.max_rounds, warmup=warmup, iters=iters,
                 settle_s=settle_s, macs=macs, results=results, skipped=skipped,
                 speedup_vs_paddle=same_precision_speedups(results, skipped),
                 fused_over_unfused_speedup=fused_gain, environment=env)

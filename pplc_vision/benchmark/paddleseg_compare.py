@@ -14,9 +14,9 @@ from .complexity import measure_complexity
 from .drift import run_batches
 from .machine import environment
 from .paddle_race import (PADDLE_DELETED_PASSES, SETTLE_S, add_achieved, our_contenders,
-                          paddle_contenders, same_precision_speedups)
+                          paddle_contenders, race_until_settled, same_precision_speedups)
 from .settings import Settings
-from .timing import race, race_result
+from .timing import race_result
 
 #: (row name, our config, PaddleSeg backbone, width)
 SEGMENTERS = (
@@ -76,15 +76,17 @@ def paddleseg_comparison(engines: Sequence[Tuple[str, str]],
             contenders += our_contenders(ours, drift, engines, threads, skipped,
                                          lambda m: log(f'{name}: {m}'))
             log(f'{name}: race, {rounds} interleaved rounds of {len(contenders)} engines')
-            race(contenders, 1, rounds, warmup, iters, settle_s)
+            ran = race_until_settled(contenders, rounds, warmup, iters, settle_s,
+                                     settings.max_rounds, lambda m: log(f'{name}: {m}'))
         results = {c.key: race_result(c) for c in contenders}
         add_achieved(results, macs, env.get('roofline'))
         rows.append(dict(
-            name=name, config=config, params=sum(p.numel() for p in ours.parameters()),
+            name=name, config=config, rounds=ran, params=sum(p.numel() for p in ours.parameters()),
             paddle_params=sum(int(p.size) for n, p in paddle_model.named_parameters()
                               if not p.stop_gradient and not n.startswith(
                                   ('backbone.last_conv.', 'backbone.fc.'))),
             macs=macs, results=results, skipped=skipped,
             speedup_vs_paddle=same_precision_speedups(results, skipped)))
-    return dict(input_hw=list(input_hw), threads=threads, rounds=rounds, warmup=warmup,
+    return dict(input_hw=list(input_hw), threads=threads, rounds=rounds,
+                max_rounds=settings.max_rounds, warmup=warmup,
                 iters=iters, settle_s=settle_s, rows=rows, environment=env)

@@ -17,6 +17,9 @@ class Settings:
         threads: Engine (and PyTorch) threads.
         rounds: Interleaved rounds (:func:`~.timing.race`); each median comes with the spread
             of the round medians.
+        max_rounds: The Paddle comparisons' limit: one more round at a time while a Paddle
+            baseline's round medians spread past 20% of their median, up to this many rounds in
+            all (:func:`~.paddle_race.race_until_settled`; ``rounds`` or less: none added).
         warmup, iters: Untimed and timed calls per contender, totals spread over the rounds
             (:attr:`round_warmup`, :attr:`round_iters`).
         precision: The precision of a single-engine measurement (``fp32``, ``bf16``, ``int8``);
@@ -29,6 +32,7 @@ class Settings:
     """
     threads: int = 2
     rounds: int = 5
+    max_rounds: int = 0
     warmup: int = 30
     iters: int = 200
     precision: str = 'fp32'

@@ -19,6 +19,11 @@ fixed in the graph that the config changes is applied on the host where it can b
 detection ``score_thr``) and refused otherwise. A file exported before contracts existed runs
 with a one-line warning, under that time's conventions (detector graphs took RGB).
 
+``engine='auto'`` races the engines that load the file at the precision for a second or two
+(:func:`~.engines.auto.load_fastest_engine`) and keeps the fastest; ``engine_choice`` says which
+and by what margin, and the choice is cached for the file, precision, threads and CPU
+(``engine_cache``): the next predictor over the same file loads it without a race.
+
 Pre- and post-processing run PyTorch on one thread by default (``host_threads``): the OpenMP
 workers that a parallel PyTorch op wakes keep spinning after it, on the cores the engine's
 threads need next, and wait for each other when the cores are busy (PicoDet PP-LCNet-1x, 2
@@ -37,7 +42,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from .contract import Contract, check_against
-from .engines.base import Shape
+from .engines.auto import AUTO, EngineChoice, load_fastest_engine
+from .engines.base import InferenceEngine, Shape
 from .engines.factory import load_engine
 from .inputs import Frame, PredictorInputError, read_image
 from .predictions import Prediction, Timing
@@ -70,30 +76,51 @@ class Predictor:
     Args:
         config: Config file (or loaded config) the model was exported from.
         model_path: ``.onnx`` or OpenVINO ``.xml`` (int8: NNCF's quantised files).
-        engine: ``'openvino'`` or ``'onnxruntime'``.
+        engine: ``'openvino'``, ``'onnxruntime'`` or ``'auto'`` (the fastest of those that
+            load the file at ``precision``, raced at load: :attr:`engine_choice`).
         precision: ``'fp32'``, ``'bf16'`` (OpenVINO) or ``'int8'`` (a quantised file).
         threads: Engine threads (``None``: the engine's default).
         topk: Classes kept in a classification result.
         host_threads: PyTorch threads of pre- and post-processing (``None``: PyTorch's setting
             of the moment); the previous count is restored after each stage.
+        engine_cache: ``engine='auto'``: ``'use'`` the cached choice (race and cache one when
+            there is none), ``'refresh'`` it (race again) or ``'off'`` (race, cache nothing).
+        cache_dir: Folder of the cached choices (default: the user's cache folder,
+            :func:`~.engines.auto.default_cache_dir`).
     """
 
     def __init__(self, config: Union[str, Config], model_path: str, engine: str = 'openvino',
                  precision: str = 'fp32', threads: Optional[int] = None, topk: int = 5,
-                 host_threads: Optional[int] = 1) -> None:
+                 host_threads: Optional[int] = 1, engine_cache: str = 'use',
+                 cache_dir: Optional[str] = None) -> None:
         if host_threads is not None and (not isinstance(host_threads, int) or host_threads < 1):
             raise ValueError(f'host_threads must be None or a positive int, got {host_threads!r}')
         self.host_threads = host_threads
         self.cfg = config if isinstance(config, Config) else Config.fromfile(config)
         self.task = task_for(self.cfg)
         self.model_path = model_path
-        self.engine = load_engine(model_path, engine, precision, threads)
+        self.topk = topk
+        self.engine_choice: Optional[EngineChoice] = None
+        if engine != AUTO:
+            self.engine = load_engine(model_path, engine, precision, threads)
         self.model = self.task.build_model()
         with DefaultScope.overwrite_default_scope(self.task.scope):
             self.pipeline = Compose(self.task.inference_pipeline())
         self.num_classes = self.task.num_classes(self.model)
-        self.contract = Contract.from_metadata(self.engine.metadata, model_path)
-        graph = self.task.graph_of(self.model, self.engine.output_shapes, model_path)
+        if engine == AUTO:
+            self.engine, self.engine_choice = load_fastest_engine(
+                model_path, precision, threads, self._check_model, self._race_input,
+                engine_cache, cache_dir)
+            logger.info(self.engine_choice.line())
+        else:
+            self._check_model(self.engine)
+
+    def _check_model(self, engine: InferenceEngine) -> None:
+        """The file's contract and ports, as ``engine`` reads them, checked against the config;
+        sets what the stages need (graph kind, class names, host settings, input size)."""
+        model_path = self.model_path
+        self.contract = Contract.from_metadata(engine.metadata, model_path)
+        graph = self.task.graph_of(self.model, engine.output_shapes, model_path)
         expected = self.task.contract(self.model, graph, None)
         if self.contract is None:
             logger.warning(f'warning: {model_path} carries no contract (exported before '
@@ -107,17 +134,24 @@ class Predictor:
                           placeholder_names=expected.class_names == [
                               f'class{i}' for i in range(self.num_classes)])
             if graph != self.contract.graph:
-                raise self.task.mismatch(model_path, self.engine.output_shapes,
+                raise self.task.mismatch(model_path, engine.output_shapes,
                                          f'its contract says a {self.contract.graph} graph')
             self.graph, channel_order = graph, self.contract.channel_order
             self.class_names = self.contract.class_names
         self.task.refuse_graph(self.graph, model_path)
         self.host_cfg = dict(self.task.host_test_cfg(
             self.model, self.graph, self.contract and self.contract.test_cfg, model_path),
-            topk=topk)
+            topk=self.topk)
         self.swap_on_host = channel_order == 'RGB'  # graphs exported before contracts
         self.pad_value = input_pad_value(self.model.data_preprocessor, channel_order)
-        self.input_hw = self._check_input(self.engine.input_shape)
+        self.input_hw = self._check_input(engine.input_shape)
+
+    def _race_input(self) -> np.ndarray:
+        """The engine's batch for a photo-sized image of noise (fixed seed), for
+        ``engine='auto'``'s race."""
+        image = np.random.default_rng(0).integers(0, 256, PROBE_SHAPES[0], np.uint8)
+        batch, _ = self.preprocess(Frame('race', image, ''))
+        return batch
 
     @property
     def mode(self) -> str:

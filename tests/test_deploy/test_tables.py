@@ -8,13 +8,15 @@ import pytest
 
 from pplc_vision.benchmark.machine import environment
 from pplc_vision.benchmark.markdown import render_paddle, render_table, update_markdown_section
+from pplc_vision.benchmark import markdown, paddle_race
+from pplc_vision.deploy.engines import interleaved
 from pplc_vision.benchmark.paddle_race import PADDLE_INT8_UNAVAILABLE, same_precision_speedups
 from pplc_vision.benchmark.paper_data import TABLES
 from pplc_vision.benchmark.settings import Settings
 from pplc_vision.benchmark.row_models import build_row_model
 from pplc_vision.benchmark.table_build import (MACS_TOLERANCE, complexity_rows, measure_table,
                                                parse_engine_specs)
-from pplc_vision.benchmark.timing import format_spread
+from pplc_vision.benchmark.timing import Contender, format_spread, race_result
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, 'tools', 'analysis_tools', 'reproduce_tables.py')
@@ -120,8 +122,8 @@ def test_paddle_inference_runs_the_same_network(tmp_path):
     only, int8 reported as not runnable, achieved GMAC/s from the measured MACs."""
     out = tmp_path / 'paddle.json'
     result = subprocess.run([sys.executable, TOOL, '--tables', 'paddle', '--engines',
-                             'openvino:fp32', '--rounds', '2', '--warmup', '0', '--iters', '2',
-                             '--json', str(out)],
+                             'openvino:fp32', '--rounds', '2', '--max-rounds', '2', '--warmup',
+                             '0', '--iters', '2', '--json', str(out)],  # no round added
                             capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stderr
     assert 'Paddle Inference + oneDNN' in result.stdout
@@ -235,7 +237,8 @@ def test_paddleseg_comparison_same_weights(tmp_path):
     out, doc = tmp_path / 'seg.json', tmp_path / 'benchmarks.md'
     result = subprocess.run(
         [sys.executable, TOOL, '--tables', 'paddleseg', '--engines', 'pytorch:fp32',
-         '--paddleseg-shape', '128', '256', '--rounds', '2', '--seg-warmup', '0',
+         '--paddleseg-shape', '128', '256', '--rounds', '2', '--max-rounds', '2',
+         '--seg-warmup', '0',
          '--seg-iters', '2', '--seg-calib-images', '2', '--json', str(out), '--doc', str(doc)],
         capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -305,6 +308,52 @@ def test_paddle_after_torch_is_refused(tmp_path):
     layer = paddle.nn.Conv2D(3, 4, 3)
     with pytest.raises(RuntimeError, match='torch was imported before paddle'):
         PaddleInferenceEngine(layer, (1, 3, 8, 8), str(tmp_path), 'fp32', 1)
+
+
+@pytest.mark.parametrize('paddle_ms, max_rounds, ran', [
+    # round medians 1, 2, 1.5, then 1.5: p10-p90 over the median 53%, 47%, 40%, 33%, 27%, then
+    # 20% at 8 rounds (20% itself carries)
+    ([1.0, 2.0, 1.5], 15, 8),
+    ([1.0, 2.0] * 10, 6, 6),  # never settles: stops at the limit, the speed-up as a range
+    ([1.0, 2.0, 1.5], 3, 3),  # no rounds added: max_rounds <= rounds
+])
+def test_the_paddle_race_adds_rounds_while_the_baseline_spreads(monkeypatch, paddle_ms,
+                                                                  max_rounds, ran):
+    """Fake engines on a fake clock: Paddle's call takes ``paddle_ms[round]`` (the last value
+    thereafter), ours 0.5 ms; rounds are added to the whole race, its rotation continued."""
+    clock, first_of_round = dict(now=0.0), []
+    monkeypatch.setattr(interleaved.time, 'perf_counter', lambda: clock['now'])
+
+    def contender(key, costs_ms):
+        def run(i):
+            r = len(c.round_medians)  # the round being run
+            if len(first_of_round) == r:
+                first_of_round.append(key)
+            clock['now'] += costs_ms[min(r, len(costs_ms) - 1)] / 1e3
+        c = Contender(key, run, dict(precision='fp32'))
+        return c
+    paddle = contender('paddle_inference:fp32', paddle_ms)
+    ours = contender('openvino:fp32', [0.5])
+    logged = []
+    assert paddle_race.race_until_settled([paddle, ours], 3, 1, 4, 0.0, max_rounds,
+                                          logged.append) == ran
+    assert len(paddle.round_medians) == len(ours.round_medians) == ran
+    assert paddle.round_medians == pytest.approx([paddle_ms[min(r, len(paddle_ms) - 1)]
+                                                  for r in range(ran)])
+    assert first_of_round == [('paddle_inference:fp32', 'openvino:fp32')[r % 2]
+                              for r in range(ran)]  # the rotation goes on
+    assert len(logged) == ran - 3
+    if logged:
+        first = {8: 53, 6: 80}[ran]  # round medians 1, 2, 1.5 / 1, 2, 1
+        assert logged[0] == (f'round medians spread past 20% of the median (paddle_inference:'
+                             f'fp32 {first}%): round 4 of at most {max_rounds}')
+    speedup = same_precision_speedups({c.key: race_result(c) for c in (paddle, ours)}, {})
+    assert ('speedup_range' in speedup['openvino:fp32']) == (ran != 8)
+    header = markdown._paddle_rounds(dict(rounds=ran, planned_rounds=3, max_rounds=max_rounds))
+    assert header == ('3 interleaved rounds' if ran == 3 else
+                      f"3 interleaved rounds, then one more at a time while a Paddle baseline's "
+                      f"round medians spread (p10-p90) past 20% of their median, at most "
+                      f"{max_rounds} (rounds run: {ran})")
 
 
 def test_paddle_comparison_without_paddle_is_skipped_with_a_message(monkeypatch, capsys):

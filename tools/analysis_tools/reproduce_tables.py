@@ -5,8 +5,8 @@ Usage:
     python tools/analysis_tools/reproduce_tables.py [--tables paddle paddleseg paddledet
         table2 ... table5]
         [--engines pytorch:fp32 openvino:fp32 openvino:bf16 openvino:int8] [--threads 2]
-        [--warmup 30] [--iters 200] [--calib-images 32] [--seg-calib-images 8]
-        [--drift-images 8] [--doc docs/benchmarks.md] [--json OUT]
+        [--warmup 30] [--iters 200] [--rounds 5] [--max-rounds 15] [--calib-images 32]
+        [--seg-calib-images 8] [--drift-images 8] [--doc docs/benchmarks.md] [--json OUT]
 
 Each table's rows are measured in one run (params, MACs, latency per engine and precision) and
 printed beside the paper's values and latency ratios. "paddle" times PaddleClas' PPLCNet_x1_0
@@ -38,6 +38,7 @@ from pplc_vision.benchmark.markdown import (render_overhead, render_paddle, rend
                                             render_paddleseg, render_table,
                                             update_markdown_section)
 from pplc_vision.benchmark.paddle_compare import paddle_comparison
+from pplc_vision.benchmark.paddle_race import MAX_ROUNDS
 from pplc_vision.benchmark.paddledet_compare import IMAGES, paddledet_comparison
 from pplc_vision.benchmark.paddleseg_compare import paddleseg_comparison
 from pplc_vision.benchmark.paper_data import TABLES
@@ -75,6 +76,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='tables, paddle and paddleseg: interleaved rounds (every engine '
                         'of a row timed in each round), whose spread is reported beside each '
                         'median')
+    parser.add_argument('--max-rounds', type=int, default=MAX_ROUNDS,
+                        help="paddle and paddleseg: one more round at a time while a Paddle "
+                        "baseline's round medians spread (p10-p90) past 20%% of their median, "
+                        "up to this many rounds in all, before its speed-ups are also given "
+                        "as a range (default %(default)s; --rounds or less: none added)")
     parser.add_argument('--throughput-batch', type=int, default=8,
                         help='table2 and table4: also images/s at this batch on all usable '
                         'CPUs (0: batch 1 only)')
@@ -133,7 +139,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def settings_of(args: argparse.Namespace) -> Settings:
     """The measurement settings shared by every section (each one adapts its own)."""
-    return Settings(threads=args.threads, rounds=args.rounds, warmup=args.warmup,
+    return Settings(threads=args.threads, rounds=args.rounds, max_rounds=args.max_rounds,
+                    warmup=args.warmup,
                     iters=args.iters, calib_images=args.calib_images, calib_dir=args.calib_dir,
                     drift_images=args.drift_images, root=ROOT, log=log_to_stderr)
 

@@ -1,8 +1,9 @@
 """Run an exported model on images, folders of images or videos: results, drawings, latency.
 
 Usage: python tools/deployment/infer.py CONFIG MODEL.{onnx,xml} INPUT... [--engine openvino|
-       onnxruntime] [--precision fp32|bf16|int8] [--threads N] [--show-dir DIR]
-       [--out results.json] [--topk 5] [--score-thr 0.3] [--cfg-options K=V ...]
+       onnxruntime|auto] [--no-cache] [--precision fp32|bf16|int8] [--threads N]
+       [--show-dir DIR] [--out results.json] [--topk 5] [--score-thr 0.3]
+       [--cfg-options K=V ...]
 
 INPUT: image files, folders (every file in them, recursively, must be an image or a video) and
 video files (read frame by frame with OpenCV). --out writes the results as JSON: COCO-style boxes
@@ -20,6 +21,12 @@ The model's contract (what it was exported with) is checked against CONFIG first
 another config or input size, or a --cfg-options value fixed in the graph at export (a detector's
 NMS settings), is refused in one line (exit 2) saying to export again; a stricter
 model.test_cfg.score_thr (or a smaller max_per_img) is applied after the graph.
+
+--engine auto races the engines that load MODEL at --precision for a second or two and uses the
+fastest; the choice and its margin are printed (and written to --out under "engine_choice").
+The choice is cached for the file's contents, precision, threads and CPU (in
+$PPLC_CACHE_DIR/engine_auto, else ~/.cache/pplc_vision/engine_auto): the next run loads it
+without a race and says "(cached)"; --no-cache races again and replaces it.
 """
 import argparse
 import json
@@ -34,6 +41,7 @@ from mmengine.utils import ProgressBar
 import pplc_vision  # noqa: F401  (registers the models)
 from pplc_vision.deploy.class_names import config_palette
 from pplc_vision.deploy.drawing import DRAW_SCORE_THR, PredictionDrawer
+from pplc_vision.deploy.engines.auto import AUTO
 from pplc_vision.deploy.engines.base import PRECISIONS, EngineNotInstalled
 from pplc_vision.deploy.inputs import (Frame, PredictorInputError, check_inputs, count_frames,
                                        expand_inputs, iter_frames)
@@ -41,12 +49,17 @@ from pplc_vision.deploy.predictions import Prediction
 from pplc_vision.deploy.predictor import Predictor
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('model', help='the exported .onnx, or OpenVINO .xml')
     parser.add_argument('inputs', nargs='+', metavar='INPUT', help='images, folders, videos')
-    parser.add_argument('--engine', choices=('openvino', 'onnxruntime'), default='openvino')
+    parser.add_argument('--engine', choices=('openvino', 'onnxruntime', AUTO),
+                        default='openvino', help='auto: the fastest of the engines that load '
+                        'the model at --precision here, raced at load (the choice is cached)')
+    parser.add_argument('--no-cache', action='store_true',
+                        help='--engine auto: race again instead of using the cached choice '
+                        '(the new choice replaces it)')
     parser.add_argument('--precision', choices=PRECISIONS, default='fp32')
     parser.add_argument('--threads', type=int, default=None, help='engine threads')
     parser.add_argument('--show-dir', default=None, help='folder for the drawings')
@@ -61,7 +74,10 @@ def parse_args() -> argparse.Namespace:
                         help='override config settings, e.g. model.test_cfg.score_thr=0.5 (a '
                         'value fixed in the graph at export is refused unless it can be '
                         'applied after the graph)')
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.no_cache and args.engine != AUTO:
+        parser.error(f'--no-cache is for --engine auto (got --engine {args.engine})')
+    return args
 
 
 class OutputNames:
@@ -101,7 +117,10 @@ def run(args: argparse.Namespace) -> int:
     cfg = Config.fromfile(args.config)
     cfg.merge_from_dict(args.cfg_options)
     predictor = Predictor(cfg, args.model, args.engine, args.precision, args.threads,
-                          topk=args.topk)
+                          topk=args.topk, engine_cache='refresh' if args.no_cache else 'use')
+    choice = predictor.engine_choice
+    if choice is not None:
+        print(choice.line())
     paths = expand_inputs(args.inputs)
     check_inputs(paths)
     drawer = None
@@ -133,17 +152,19 @@ def run(args: argparse.Namespace) -> int:
         out_dir = os.path.dirname(os.path.abspath(args.out))
         os.makedirs(out_dir, exist_ok=True)
         with open(args.out, 'w') as f:
-            json.dump(dict(config=args.config, model=args.model, engine=args.engine,
+            json.dump(dict(config=args.config, model=args.model, engine=predictor.engine.name,
                            precision=args.precision, task=predictor.task.name,
                            graph=predictor.graph, class_names=list(predictor.class_names),
-                           predictions=records), f, indent=1)
+                           predictions=records,
+                           **({} if choice is None else dict(engine_choice=choice.as_dict()))),
+                      f, indent=1)
         print(f'wrote {args.out} ({len(predictions)} images)')
     print(latency_line(predictions))
     return 0
 
 
-def main() -> int:
-    args = parse_args()
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
     try:
         return run(args)
     except (PredictorInputError, EngineNotInstalled, ValueError, FileNotFoundError) as e:

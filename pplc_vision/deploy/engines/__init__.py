@@ -10,12 +10,14 @@
 - :mod:`.factory`: :func:`build_engine`, from a PyTorch module to any engine and precision, and
   :func:`load_engine`, an engine over an exported file;
 - :mod:`.interleaved`: the interleaved race that times engines against each other;
-- :mod:`.auto`: ``--engine auto``, the engines raced briefly at load and the fastest used.
+- :mod:`.auto`: ``--engine auto``, the engines raced briefly at load and the fastest used (over
+  an exported file, the choice cached per file, precision, threads and CPU).
 """
 from .base import (ENGINES, NOT_OFFERED, PRECISIONS, SUPPORTED, EngineNotInstalled,
                    InferenceEngine, TensorForward, as_tensor_module, check_engine,
                    offered_engines)
-from .auto import AUTO, EngineChoice, build_fastest_engine, pick_fastest
+from .auto import (AUTO, CACHE_MODES, ChoiceCache, EngineChoice, build_fastest_engine,
+                   load_fastest_engine, pick_fastest)
 from .factory import build_engine, load_engine
 from .onnxruntime import OnnxRuntimeEngine, onnxruntime_session
 from .openvino import OpenVINOEngine
@@ -26,6 +28,7 @@ __all__ = [
     'ENGINES', 'PRECISIONS', 'SUPPORTED', 'EngineNotInstalled', 'InferenceEngine',
     'TensorForward', 'as_tensor_module', 'check_engine', 'build_engine', 'load_engine',
     'OnnxRuntimeEngine', 'onnxruntime_session', 'OpenVINOEngine', 'PaddleInferenceEngine',
-    'PyTorchEngine', 'AUTO', 'EngineChoice', 'build_fastest_engine', 'pick_fastest',
+    'PyTorchEngine', 'AUTO', 'CACHE_MODES', 'ChoiceCache', 'EngineChoice',
+    'build_fastest_engine', 'load_fastest_engine', 'pick_fastest',
     'NOT_OFFERED', 'offered_engines'
 ]

@@ -23,10 +23,12 @@ class Contender:
 
 
 def race(contenders: Sequence[Contender], inputs: int = 1, rounds: int = 5, warmup: int = 10,
-         iters: int = 20, settle_s: float = 0.0, progress: Optional[bool] = None) -> None:
+         iters: int = 20, settle_s: float = 0.0, progress: Optional[bool] = None,
+         first_round: int = 0) -> None:
     """Interleaved rounds: in each, every contender (the order rotated by one per round) waits
     ``settle_s``, makes ``warmup`` untimed calls, then ``iters`` timed calls on each of the
-    ``inputs`` inputs; the times and each round's median are appended to the contender."""
+    ``inputs`` inputs; the times and each round's median are appended to the contender.
+    ``first_round``: the rounds continue a race that ran that many (the rotation goes on)."""
     if rounds < 1 or iters < 1 or warmup < 0 or inputs < 1:
         raise ValueError(f'race: need rounds >= 1, iters >= 1, warmup >= 0 and inputs >= 1, '
                          f'got {rounds}, {iters}, {warmup}, {inputs}')
@@ -35,7 +37,7 @@ def race(contenders: Sequence[Contender], inputs: int = 1, rounds: int = 5, warm
     if progress is None:
         progress = total > 200
     with tqdm(total=total, desc='race', disable=not progress, leave=False, unit='call') as bar:
-        for r in range(rounds):
+        for r in range(first_round, first_round + rounds):
             for c in list(contenders[r % n:]) + list(contenders[:r % n]):
                 if settle_s:
                     time.sleep(settle_s)
