@@ -4,8 +4,8 @@ For README.md, docs/*.md and data/*.md: every repository path they name exists (
 ``{a,b}`` alternatives match something; generated and upstream paths are excluded by the stated
 lists below), every relative link and ``#anchor`` resolves, every ``configs/...py`` they name
 loads with mmengine's ``Config.fromfile``, every ``python tools/X.py`` command names a tool that
-exists and only flags its ``--help`` lists, and the config counts README states are the
-repository's. The checks are pure functions of a document's text, so a broken document is shown
+exists and only flags its ``--help`` lists, every test a claim cites (``file.py::test_name``)
+exists, and the config counts README states are the repository's. The checks are pure functions of a document's text, so a broken document is shown
 to fail too (``test_a_broken_document_is_caught``). No training: the tools' ``--help`` is read in
 one subprocess.
 """
@@ -45,6 +45,8 @@ _LINK = re.compile(r'\]\(([^)\s]+)\)')
 _COMMAND = re.compile(r'(?:python|bash) ((?:tools)/[\w/]+\.(?:py|sh))([^`\n]*)')
 _COUNT = re.compile(r'(\d+)(?:\s+configs?)?\s+in\s+`(configs/[\w./-]*?)/?`(\s+itself)?')
 _TOTAL = re.compile(r'(?:holds|all)\s+(\d+)\s+configs\b')
+# `test_x.py`, `dir/test_x.py::test_name` and `::test_name` (of the file named last)
+_TEST_REF = re.compile(r'`((?:[\w/]+/)?test_\w+\.py)?(?:::(\w+))?`')
 
 
 def expand_braces(path: str) -> List[str]:
@@ -112,6 +114,29 @@ def stated_counts(text: str) -> List[tuple]:
     return counts
 
 
+def missing_test_references(text: str) -> List[str]:
+    """The test files and test functions a document names (README's guarantees name the test
+    of each claim) that the repository does not have."""
+    problems, current = [], None
+    for file, function in _TEST_REF.findall(text):
+        if file:
+            name = file[len('tests/'):] if file.startswith('tests/') else file
+            found = sorted((ROOT / 'tests').rglob(name)) if '/' not in name else \
+                [ROOT / 'tests' / name] if (ROOT / 'tests' / name).is_file() else []
+            if not found:
+                problems.append(f'names the test file {file}, which does not exist')
+                current = None
+                continue
+            current = found[0]
+        if function:
+            if current is None:
+                problems.append(f'names ::{function} without a test file before it')
+            elif not re.search(rf'^def {function}\(', current.read_text(), re.M):
+                problems.append(f'names {current.relative_to(ROOT)}::{function}, which does '
+                                'not exist')
+    return problems
+
+
 def config_count(folder: str, recursive: bool) -> int:
     pattern = '**/*.py' if recursive else '*.py'
     return sum(1 for p in (ROOT / folder).glob(pattern) if '_base_' not in p.parts)
@@ -144,6 +169,7 @@ def doc_problems(name: str, text: str, helps: Dict[str, str]) -> List[str]:
                 if not re.search(rf'(?<![\w-]){re.escape(flag)}(?![\w-])', helps.get(target, '')):
                     problems.append(f'{name}: {tool} {flag}: not an option of {target} '
                                     '(its --help)')
+    problems += [f'{name}: {p}' for p in missing_test_references(text)]
     for stated, folder, recursive in stated_counts(text):
         actual = config_count(folder, recursive)
         if stated != actual:
@@ -199,6 +225,7 @@ def test_docs_agree_with_the_repository(texts, helps):
     readme = texts['README.md']
     assert 'configs/det/picodet_pplcnet_1x_coco.py' in named_paths(readme)
     assert ('tools/train.py', []) in commands(readme)
+    assert len(_TEST_REF.findall(readme)) >= 20  # the guarantees name their tests
     assert {folder for _, folder, _ in stated_counts(readme)} >= {
         'configs', 'configs/cls', 'configs/det', 'configs/seg'}
     assert len(helps) >= 10 and '--cfg-options' in helps['tools/train.py']
@@ -243,6 +270,7 @@ def test_a_broken_document_is_caught(helps):
             --cfg-options a=1   # --not-a-flag in a comment is ignored
         python tools/nothing.py x
         ```
+        Checked by `test_docs.py::test_nothing_here` and `::test_a_broken_document_is_caught`.
         Generated ones are fine: `work_dirs/x/epoch_1.pth`, `data/coco/annotations/`.
     ''')
     problems = doc_problems('README.md', broken, helps)
@@ -257,6 +285,7 @@ def test_a_broken_document_is_caught(helps):
         'names tools/nothing.py',
         'says 3 configs in configs,',
         'says 2 configs in configs/seg,',
+        'names tests/test_docs.py::test_nothing_here, which does not exist',
     ]
     for fragment in expected:
         assert any(fragment in p for p in problems), (fragment, problems)
