@@ -5,7 +5,8 @@ For README.md, docs/*.md and data/*.md: every repository path they name exists (
 lists below), every relative link and ``#anchor`` resolves, every ``configs/...py`` they name
 loads with mmengine's ``Config.fromfile``, every ``python tools/X.py`` command names a tool that
 exists and only flags its ``--help`` lists, every test a claim cites (``file.py::test_name``)
-exists, and the config counts README states are the repository's. The checks are pure functions of a document's text, so a broken document is shown
+exists, and the config counts README states are the repository's. Every command of README's
+bash blocks is run by a named test or excluded with its reason (data or weights not here). The checks are pure functions of a document's text, so a broken document is shown
 to fail too (``test_a_broken_document_is_caught``). No training: the tools' ``--help`` is read in
 one subprocess.
 """
@@ -13,6 +14,7 @@ import glob
 import json
 import os
 import re
+import runpy
 import subprocess
 import sys
 import textwrap
@@ -289,3 +291,55 @@ def test_a_broken_document_is_caught(helps):
     for fragment in expected:
         assert any(fragment in p for p in problems), (fragment, problems)
     assert len(problems) == len(expected), problems
+
+
+# Every command of README's bash blocks is run by a test, or excluded here with its reason.
+RUN_BY_TESTS = {
+    'bash tools/run_demo.sh': 'tests/test_det/test_run_demo.py',
+    'python tools/deployment/export_onnx.py configs/det/picodet_pplcnet_1x_demo-voc.py':
+        'tests/test_tools/test_readme_deployment.py',
+    'python tools/deployment/infer.py configs/det/picodet_pplcnet_1x_demo-voc.py':
+        'tests/test_tools/test_readme_deployment.py',
+    'python tools/analysis_tools/get_flops.py': 'tests/test_docs.py',
+}
+EXCLUDED = (  # (pattern of the command, why no test runs it as written)
+    (r'^bash tools/run_tests\.sh', 'the test suite itself'),
+    (r'^python tools/analysis_tools/latency\.py',
+     'a timing run of minutes; tests/test_deploy/test_latency_tool.py runs the tool briefly'),
+    (r'^python tools/model_converters/', "needs the authors' downloaded .pdparams/.safetensors"),
+    (r'_coco\.py|_cityscapes\.py|_in1k\.py',
+     'needs COCO, Cityscapes or ImageNet, or weights trained or converted from them'),
+)
+
+
+def readme_commands(text: str) -> List[str]:
+    """The commands of README's bash blocks, continuation lines joined, comments dropped."""
+    found = []
+    for block in re.findall(r'```bash\n(.*?)```', text, re.S):
+        for line in re.sub(r'\\\n\s*', ' ', block).splitlines():
+            line = re.sub(r'\s#\s.*$', '', line).strip()
+            if line and not line.startswith('#'):
+                found.append(line)
+    return found
+
+
+def test_every_readme_command_is_run_or_excluded_by_name(texts, monkeypatch, capsys):
+    commands = readme_commands(texts['README.md'])
+    assert len(commands) >= 20
+    unaccounted = [c for c in commands if not any(c.startswith(p) for p in RUN_BY_TESTS) and
+                   not any(re.search(p, c) for p, _ in EXCLUDED)]
+    assert unaccounted == [], 'README commands no test runs and no exclusion names:\n' + \
+        '\n'.join(unaccounted)
+    for prefix, test in RUN_BY_TESTS.items():
+        assert any(c.startswith(prefix) for c in commands), f'README no longer runs {prefix}'
+        assert (ROOT / test).is_file()
+    # this file's own: get_flops.py as README writes it prints README's Table 2 figures
+    flops = next(c for c in commands if c.startswith('python tools/analysis_tools/get_flops.py'))
+    argv = flops.split()[1:]  # in this process: its libraries are loaded once per worker
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(sys, 'argv', argv)
+    runpy.run_path(str(ROOT / argv[0]), run_name='__main__')
+    out = capsys.readouterr().out
+    params = re.search(r'^params: ([\d.]+) M$', out, re.M).group(1)
+    macs = float(re.search(r'^MACs: ([\d.]+) M', out, re.M).group(1))
+    assert f'| PP-LCNet-1x | 3.0 | {params} | 161 | {macs:.1f} |' in texts['README.md'], out
