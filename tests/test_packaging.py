@@ -147,7 +147,7 @@ def test_setup_env_installs_exactly_the_lock():
 
 HIDE = textwrap.dedent('''
     import importlib.abc, sys
-    HIDDEN = ('mmseg', 'mmpretrain')
+    HIDDEN = tuple(sys.argv[2].split(','))
 
     class Hide(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
@@ -187,7 +187,8 @@ DET_ONLY = HIDE + textwrap.dedent('''
 
 
 def test_detection_only_environment(tmp_path):
-    proc = subprocess.run([sys.executable, '-c', DET_ONLY, str(tmp_path)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, '-c', DET_ONLY, str(tmp_path), 'mmseg,mmpretrain'],
+                          cwd=ROOT,
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, 'PYTHONPATH': ROOT})
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith('RESULT ')]
@@ -209,3 +210,45 @@ def test_detection_only_environment(tmp_path):
     assert "pip install 'pplc_vision[seg]'" in out['errors'][
         'train configs/seg/deeplabv3plus_pplcnet_0.5x_os32_cityscapes.py']
     assert "model.backbone type='MobileOne'" in out['errors'][mobileone[0]]
+
+
+CLS_DEPLOY_WITHOUT_MMDET = HIDE + textwrap.dedent('''
+    import glob, json, os.path as osp
+    import pplc_vision
+    from pplc_vision.deploy import Predictor
+    from pplc_vision.deploy.config_export import export_config_onnx
+    from pplc_vision.registry import INSTALLED_SCOPES
+
+    config = 'configs/cls/pplcnet_0.5x_demo-fashion-mnist.py'
+    onnx = export_config_onnx(config, osp.join(sys.argv[1], 'cls.onnx'), (64, 64))
+    predictor = Predictor(config, onnx, engine='onnxruntime', threads=1)
+    photo = sorted(glob.glob('data/demo_cls/val/*/*.png'))[0]
+    prediction = predictor(photo)
+    # a segmenter's task reads its test pipeline and class names without mmdet too
+    from mmengine.config import Config
+    from pplc_vision.deploy.tasks import task_for
+    seg = task_for(Config.fromfile('configs/seg/deeplabv3plus_pplcnet_0.5x_os32_demo-cityscapes.py'))
+    out = dict(scopes=sorted(INSTALLED_SCOPES),
+               seg_pipeline=[t['type'] for t in seg.inference_pipeline()],
+               seg_classes=len(seg.class_names(19)),
+               topk=[c['category'] for c in prediction.to_json()['topk']],
+               loaded=sorted(m for m in sys.modules if m.split('.')[0] in HIDDEN))
+    print('RESULT ' + json.dumps(out))
+''')
+
+
+def test_classification_deploys_without_mmdet(tmp_path):
+    """Deployment needs the task's library only: with mmdet hidden, the classification task
+    exports its config's model and the predictor runs it, and the segmentation task reads its
+    config's test pipeline and classes."""
+    proc = subprocess.run([sys.executable, '-c', CLS_DEPLOY_WITHOUT_MMDET, str(tmp_path),
+                           'mmdet'], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, 'PYTHONPATH': ROOT, 'OMP_NUM_THREADS': '1'})
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith('RESULT ')]
+    assert proc.returncode == 0 and lines, proc.stderr[-3000:]
+    out = json.loads(lines[-1][len('RESULT '):])
+    assert out['scopes'] == ['mmpretrain', 'mmseg'] and out['loaded'] == []
+    assert out['seg_pipeline'] == ['Resize', 'PackSegInputs'] and out['seg_classes'] == 19
+    # the five best classes, named as the config's data names them
+    classes = open(osp.join(ROOT, 'data', 'demo_cls', 'meta', 'classes.txt')).read().split()
+    assert len(out['topk']) == 5 and set(out['topk']) <= set(classes), out

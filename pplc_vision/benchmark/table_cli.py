@@ -43,8 +43,11 @@ def settings_from_args(args: argparse.Namespace, root: str) -> Settings:
 
 
 def write_outputs(text: str, measured: Dict[str, Any], args: argparse.Namespace,
-                  section: str) -> None:
-    """Markdown to stdout, and to --markdown, --json and the ``section`` of --doc if given."""
+                  section: str, command: str) -> None:
+    """Markdown to stdout, and to --markdown, --json and the ``section`` of --doc if given; the
+    ``command`` that measured it closes the markdown and is kept in the JSON."""
+    measured['command'] = command
+    text += f'\n\nCommand:\n\n    {command}'
     print(text)
     if args.markdown:
         atomic_write_bytes((text + '\n').encode(), args.markdown)

@@ -30,10 +30,8 @@ from mmdet.evaluation import CocoMetric
 from mmdet.registry import DATASETS, METRICS
 
 from .checked_pipeline import CHECKED_IMAGE_LOADER, with_checked_loaders
+from .coco_categories import file_classes
 from .errors import DataError, MissingDataError
-
-BACKGROUND_NAMES = ('_background_', '__background__', 'background')
-
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) \
@@ -72,12 +70,6 @@ def record_problem(section: str, index: int, record: Any) -> Optional[str]:
             return f'{section}[{index}] (id {record["id"]!r}) has {field} ' \
                 f'{record[field]!r}: expected {expected}'
     return None
-
-
-def file_classes(categories: Sequence[dict]) -> List[str]:
-    """Class names of COCO ``categories`` in id order, without a background category."""
-    ordered = sorted(categories, key=lambda c: c['id'])
-    return [c['name'] for c in ordered if c['name'] not in BACKGROUND_NAMES]
 
 
 @DATASETS.register_module()

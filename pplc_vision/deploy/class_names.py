@@ -7,19 +7,20 @@ from typing import List, Optional
 from mmengine.config import Config
 from mmengine.registry import DATASETS, DefaultScope
 
-from ..datasets.coco_file import file_classes
+from ..datasets.coco_categories import file_classes
 
 
 def unwrapped_dataset_cfg(dataset: dict) -> dict:
-    """The dataset inside ``dataset``'s wrappers (``RepeatDataset`` and the like)."""
-    while 'dataset' in dataset and 'pipeline' not in dataset:
-        dataset = dataset['dataset']
+    """The dataset inside ``dataset``'s wrappers (``RepeatDataset`` and the like; the first of
+    a ``ConcatDataset``'s ``datasets``), as mmdet's ``get_test_pipeline_cfg`` looks through them."""
+    while 'pipeline' not in dataset and ('dataset' in dataset or dataset.get('datasets')):
+        dataset = dataset['dataset'] if 'dataset' in dataset else dataset['datasets'][0]
     return dataset
 
 
 def test_dataset_cfg(cfg: Config) -> dict:
     """The test dataloader's dataset config, dataset wrappers looked through."""
-    return unwrapped_dataset_cfg(cfg.get('test_dataloader', {}).get('dataset', {}))
+    return unwrapped_dataset_cfg((cfg.get('test_dataloader') or {}).get('dataset') or {})
 
 
 def _existing(path: str, data_root: str) -> Optional[str]:

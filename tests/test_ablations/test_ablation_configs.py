@@ -191,6 +191,10 @@ def test_tool_without_latency(tmp_path):
                                                    ABLATION_TABLES['table8'].rows]
     assert md.read_text().strip() == result.stdout.strip()
     assert '| without last 1x1 conv | `pplcnet_0.5x_no-last-conv_in1k.py` |' in result.stdout
+    # the table closes with the command that measured it (docs/benchmarks.md shows it)
+    command = 'python tools/analysis_tools/ablation_table.py --no-latency --tables table8'
+    assert result.stdout.rstrip().splitlines()[-1].strip().startswith(command), result.stdout
+    assert json.loads(out.read_text())['command'].startswith(command)
 
 
 def test_tool_rejects_a_bad_engine(capsys):

@@ -118,5 +118,8 @@ def test_command_with_tiny_iteration_counts(tmp_path):
             're-parameterised) | 2.08 |') in text
     assert 'pytorch:fp32 (ms) | top-1 (%, reported) | top-1 reported by |' in text
     assert 'torchvision ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1 metadata' in text
+    # the table closes with the command that measured it
+    assert text.splitlines()[-1].strip().startswith(
+        'python tools/analysis_tools/survey_table.py --models '), text[-300:]
     content = doc.read_text()
     assert 'old' not in content and text in content and content.endswith('\ntail\n')

@@ -10,7 +10,7 @@ import sys
 import pytest
 from PIL import Image
 
-from pplc_vision.benchmark.figure import figure_points, row_family
+from pplc_vision.benchmark.figure import figure_points, row_family, tables_from_doc
 from pplc_vision.benchmark.machine import cpu_description
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -68,3 +68,52 @@ def test_figure_arguments_checked_before_measuring(argv, message, monkeypatch, c
     spec.loader.exec_module(tool)
     assert tool.main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def load_tool(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'paddle', None)  # the tool imports paddle first if it can
+    spec = importlib.util.spec_from_file_location('reproduce_tables', TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def test_figure_from_the_doc_draws_the_run_it_holds(tmp_path, monkeypatch):
+    """--figure-from-doc times nothing: the points are the doc's table2/table3 medians at the
+    engine, the caption its machine line; the committed figure is this command's output."""
+    doc, png = tmp_path / 'benchmarks.md', tmp_path / 'figures' / 'fig.png'
+    png.parent.mkdir()
+    committed = open(os.path.join(ROOT, 'docs', 'benchmarks.md')).read()
+    doc.write_text(committed)
+    tool = load_tool(monkeypatch)
+    assert tool.main(['--figure-from-doc', '--figure-engine', 'openvino:fp32', '--doc', str(doc),
+                      '--figure', str(png)]) == 0
+    caption = Image.open(png).text['Description']
+    for part in ('as published', 'engine openvino', 'precision fp32', '2 threads', 'batch 1',
+                 '224x224', '5 interleaved rounds', 'machine: AMD EPYC', 'table2 and table3'):
+        assert part in caption, (part, caption)
+    section = doc.read_text().split('<!-- BEGIN figure -->')[1].split('<!-- END figure -->')[0]
+    assert '![Accuracy against CPU latency](figures/fig.png)\n\n' + caption in section
+    # the points: table2's medians first (PP-LCNet-0.25x is in both tables), then table3's
+    tables = tables_from_doc(committed, 'openvino:fp32')
+    points = figure_points(tables, 'openvino:fp32')
+    table2 = committed.split('<!-- BEGIN table2 -->')[1].split('<!-- END table2 -->')[0]
+    row = next(ln for ln in table2.splitlines() if ln.startswith('| PP-LCNet-1x |'))
+    assert (float(row.split('|')[7].split()[0]), 71.32, 'PP-LCNet-1x') in points['PP-LCNet']
+    assert len(points['PP-LCNet']) == 8 and len(points['MobileNetV2']) == 3
+    # the committed PNG and the caption under it in docs/benchmarks.md are this run's
+    committed_png = Image.open(os.path.join(ROOT, 'docs', 'figures', 'accuracy_latency.png'))
+    assert committed_png.text['Description'] == caption.replace(str(doc), 'docs/benchmarks.md')
+    readme = open(os.path.join(ROOT, 'README.md')).read()
+    assert '![Accuracy against CPU latency](docs/figures/accuracy_latency.png)\n\n' + \
+        committed_png.text['Description'] in readme
+
+
+def test_figure_from_a_doc_without_the_engine_is_one_line(tmp_path, monkeypatch, capsys):
+    doc = tmp_path / 'benchmarks.md'
+    doc.write_text(open(os.path.join(ROOT, 'docs', 'benchmarks.md')).read())
+    tool = load_tool(monkeypatch)
+    assert tool.main(['--figure-from-doc', '--figure-engine', 'openvino:bf16', '--doc', str(doc),
+                      '--figure', str(tmp_path / 'x.png')]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'no openvino:bf16 latency column' in err, err

@@ -42,7 +42,9 @@ def main(argv=None) -> int:
         return 2
     measured = measure_ablations(args.tables, engines, settings)
     text = render_ablations(measured)
-    write_outputs(text, measured, args, 'ablations')
+    command = ' '.join(['python', 'tools/analysis_tools/ablation_table.py',
+                        *(argv if argv is not None else sys.argv[1:])])
+    write_outputs(text, measured, args, 'ablations', command)
     return 0
 
 

@@ -21,8 +21,13 @@ With --figure, the same run's Tables 2 and 3 draw the paper's accuracy-latency f
 top-1 against the latency measured here, one engine and precision: --figure-engine) as a PNG,
 its caption (machine, engine, precision, threads) in the PNG and, with --doc, under the image in
 the doc's "figure" section:
-    python tools/analysis_tools/reproduce_tables.py --doc docs/benchmarks.md \
-        --figure docs/accuracy_latency.png
+    python tools/analysis_tools/reproduce_tables.py --tables table2 table3 \
+        --doc docs/benchmarks.md --figure docs/figures/accuracy_latency.png
+With --figure-from-doc, nothing is timed: the figure is drawn from the table2/table3 sections
+the doc already holds (one run's, its machine line in the caption):
+    python tools/analysis_tools/reproduce_tables.py --figure-from-doc \
+        --figure-engine openvino:fp32 --doc docs/benchmarks.md \
+        --figure docs/figures/accuracy_latency.png
 """
 import argparse
 import os
@@ -33,7 +38,8 @@ try:  # Paddle must be imported before torch: the other order slows Paddle Infer
 except ImportError:
     pass
 
-from pplc_vision.benchmark.figure import CLASSIFICATION_TABLES, draw_accuracy_latency
+from pplc_vision.benchmark.figure import (CLASSIFICATION_TABLES, draw_accuracy_latency,
+                                          tables_from_doc)
 from pplc_vision.benchmark.markdown import (render_overhead, render_paddle, render_paddledet,
                                             render_paddleseg, render_table,
                                             update_markdown_section)
@@ -131,6 +137,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--json', help='write all measurements as JSON')
     parser.add_argument('--figure', metavar='PNG',
                         help='draw the accuracy-latency figure from this run\'s table2/table3')
+    parser.add_argument('--figure-from-doc', action='store_true',
+                        help='draw --figure from the table2/table3 sections already in --doc '
+                        '(no timing; nothing else is measured or rewritten)')
     parser.add_argument('--figure-engine', metavar='ENGINE:PRECISION',
                         help='the engine and precision plotted (default: the first of '
                         '--engines)')
@@ -190,6 +199,33 @@ SECTIONS = dict(
 )
 
 
+def write_figure(tables: dict, spec: str, args: argparse.Namespace, command: str) -> None:
+    """Draw the figure of ``tables`` into --figure; with --doc, its ``figure`` section: the
+    image, the caption under it and the command."""
+    caption = draw_accuracy_latency(tables, spec, args.figure)
+    print(f'figure: {args.figure}\n{caption}')
+    if args.doc:
+        image = os.path.relpath(args.figure, os.path.dirname(os.path.abspath(args.doc)))
+        update_markdown_section(args.doc, 'figure', f'![Accuracy against CPU latency]'
+                                f'({image})\n\n{caption}\n\n`{command}`')
+
+
+def figure_from_doc(args: argparse.Namespace, spec: str, command: str) -> int:
+    """--figure-from-doc: the figure of the table2/table3 run already in --doc, no timing."""
+    if not (args.figure and args.doc):
+        print('reproduce_tables.py: error: --figure-from-doc needs --figure PNG and --doc',
+              file=sys.stderr)
+        return 2
+    try:
+        with open(args.doc) as f:
+            tables = tables_from_doc(f.read(), spec, args.doc)
+    except (OSError, ValueError) as e:
+        print(f'reproduce_tables.py: error: {e}', file=sys.stderr)
+        return 2
+    write_figure(tables, spec, args, command)
+    return 0
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
@@ -201,6 +237,10 @@ def main(argv=None) -> int:
         return 2
     specs = [f'{e}:{p}' for e, p in engines]
     figure_spec = args.figure_engine or specs[0]
+    command = ' '.join(['python', 'tools/analysis_tools/reproduce_tables.py',
+                        *(argv if argv is not None else sys.argv[1:])])
+    if args.figure_from_doc:
+        return figure_from_doc(args, figure_spec, command)
     if args.figure and not set(args.tables) & set(CLASSIFICATION_TABLES):
         print('reproduce_tables.py: error: --figure needs table2 or table3 in --tables',
               file=sys.stderr)
@@ -210,8 +250,6 @@ def main(argv=None) -> int:
               f'measured --engines ({", ".join(specs)})', file=sys.stderr)
         return 2
     everything = {}
-    command = ' '.join(['python', 'tools/analysis_tools/reproduce_tables.py',
-                        *(argv if argv is not None else sys.argv[1:])])
     for key in args.tables:
         measure, render = SECTIONS[key]
         try:
@@ -226,12 +264,7 @@ def main(argv=None) -> int:
         if args.doc:
             update_markdown_section(args.doc, key, text)
     if args.figure and any(k in everything for k in CLASSIFICATION_TABLES):
-        caption = draw_accuracy_latency(everything, figure_spec, args.figure)
-        print(f'figure: {args.figure}\n{caption}')
-        if args.doc:
-            image = os.path.relpath(args.figure, os.path.dirname(os.path.abspath(args.doc)))
-            update_markdown_section(args.doc, 'figure', f'![Accuracy against CPU latency]'
-                                    f'({image})\n\n{caption}\n\n`{command}`')
+        write_figure(everything, figure_spec, args, command)
     if args.json:
         write_json(everything, args.json)
     return 0

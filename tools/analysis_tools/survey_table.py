@@ -43,7 +43,9 @@ def main(argv=None) -> int:
         return 2
     measured = measure_survey(models, engines, settings)
     text = render_survey(measured)
-    write_outputs(text, measured, args, 'survey')
+    command = ' '.join(['python', 'tools/analysis_tools/survey_table.py',
+                        *(argv if argv is not None else sys.argv[1:])])
+    write_outputs(text, measured, args, 'survey', command)
     return 0
 
 

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from torch import nn
 
 from ...registry import build_model_from_config
-from ..class_names import config_class_names
+from ..class_names import config_class_names, test_dataset_cfg
 from ..contract import Contract, model_section
 from ..export import DEFAULT_OPSET, export_onnx
 from ..inputs import PredictorInputError
@@ -79,12 +79,8 @@ class Task:
 
     def test_pipeline(self) -> List[dict]:
         """The transforms of the test dataloader's dataset, as ``tools/test.py`` runs them
-        (mmdet's ``get_test_pipeline_cfg``: dataset wrappers are looked through)."""
-        from mmdet.utils import get_test_pipeline_cfg  # mmdet's, imported when a pipeline is read
-        try:
-            pipeline = get_test_pipeline_cfg(self.cfg)
-        except (RuntimeError, KeyError, AttributeError):
-            pipeline = None
+        (dataset wrappers are looked through; no task library needed)."""
+        pipeline = test_dataset_cfg(self.cfg).get('pipeline')
         if not pipeline:
             raise TaskError(f'config {self.cfg.filename}: no test pipeline '
                             f'(test_dataloader.dataset.pipeline)')
