@@ -4,7 +4,9 @@
 # 300, then task-aligned). Validation uses the SAME two photos: the mAP shows that the pipeline
 # learns, it is not a benchmark. As in picodet_pplcnet_1x_demo-voc.py, every batch holds both
 # photos, unshuffled, at one size and without random augmentation, so that BatchNorm's running
-# statistics match those of training.
+# statistics match those of training. Measured (tools/train.py then tools/test.py, one CPU
+# thread, 2026-12-07): with seeds 0/1/2 mAP@0.5 0.994/0.994/0.995 after 12 epochs (120
+# iterations, about 50 s of CPU time); 30 epochs gave 0.989 (seed 0) in 2.5 times the time.
 _base_ = './picodet-v2_s_320_coco.py'
 
 # ---------------- parameters that often need to be modified ----------------
@@ -14,7 +16,7 @@ num_classes = 12  # the number of categories in annotations.json (or len(classes
 batch_size = 2  # all the photos: the batch statistics are the same at every step
 repeat = 10  # batches per epoch
 base_lr = 0.1
-max_epochs = 30
+max_epochs = 12
 warmup_iters = 20
 input_size = 320
 pretrained = None  # weight-free; converted ImageNet weights (see the S config) learn faster

@@ -225,12 +225,13 @@ def render_paddledet(comparison: Dict[str, Any]) -> str:
         comparison['images'], comparison['detections_per_image'],
         comparison['nms_candidates_per_image']))
     base = next(k for k in comparison['results'] if k.startswith('paddle_inference:'))
-    lines = [f"### PicoDet-LCNet-1.5x end to end ({h}x{w}): PaddleDetection on Paddle Inference "
+    name = comparison['model']
+    lines = [f"### {name} end to end ({h}x{w}): PaddleDetection on Paddle Inference "
              f"+ oneDNN against our deployment", '',
              environment_line(comparison['environment'], comparison['threads']) +
              f" Load average (`uptime`) {load['before'][0]:.2f} before, {load['after'][0]:.2f} "
-             f"after the run. Same weights on both sides: PaddleDetection's own PicoDet-LCNet-1.5x "
-             f"(`picodet_lcnet_1_5x_416_coco`, seeded random weights, class predictors redrawn so "
+             f"after the run. Same weights on both sides: PaddleDetection's own {name} "
+             f"(`{comparison['upstream']}`, seeded random weights, class predictors redrawn so "
              f"that it detects, BN statistics from the timed images), converted into `"
              f"{comparison['config']}` and loaded strictly; params "
              f"{params['ours'] / 1e6:.3f}M ours / {params['paddle'] / 1e6:.3f}M PaddleDetection.",

@@ -1,7 +1,8 @@
-"""The same-weights end-to-end race of the deployed PicoDet-LCNet-1.5x: PaddleDetection's model
-exported as its ``tools/export_model.py`` exports it, on Paddle Inference + oneDNN, against our
-converted ``picodet-csppan_pplcnet_1.5x_coco.py`` deployed with NMS in the graph, image file in,
-boxes out, timed in interleaved rounds in one process.
+"""Same-weights end-to-end races of deployed PicoDets: PaddleDetection's model exported as its
+``tools/export_model.py`` exports it, on Paddle Inference + oneDNN, against our conversion into
+the matching config deployed with NMS in the graph, image file in, boxes out, timed in
+interleaved rounds in one process. Two models (:data:`RACE_MODELS`): the CSP-PAN
+PicoDet-LCNet-1.5x and PicoDet v2 S, both at 416x416.
 
 Paddle side per image: ``cv2.imread`` and BGR->RGB (ppdet's ``Decode``), PaddleDetection's
 evaluation reader (ppdet's operators), the predictor (network, box decoding, rescaling to the
@@ -12,7 +13,7 @@ image, ``multiclass_nms3``). Our side: ``cv2.imread``, the config's test-pipelin
 import dataclasses
 import os
 import tempfile
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import mmcv
@@ -34,8 +35,27 @@ from .paddle_race import PADDLE_DELETED_PASSES, SETTLE_S
 from .settings import Settings
 from .timing import Contender, race, race_result
 
-CONFIG = 'configs/det/picodet-csppan_pplcnet_1.5x_coco.py'
-SCALE = 1.5
+
+class RaceModel(NamedTuple):
+    """A PaddleDetection detector raced against its conversion into one of our configs."""
+    name: str  # as the benchmark tables call it
+    upstream: str  # PaddleDetection's config and weights name
+    config: str  # ours, relative to the repository
+    build: Callable[[], Any]  # PaddleDetection's model with seeded random weights, eval mode
+    other_bias: float  # class-predictor bias of the classes that are not busy (see below)
+
+
+# Class predictors are redrawn so that random weights detect: 6 busy classes at bias -2.5 and
+# the others at ``other_bias``. PicoDet v2's score is sqrt(sigmoid(cls) sigmoid(align)): at -4
+# every class would pass the 0.025 threshold almost everywhere, so its others sit at -9.
+CSPPAN = RaceModel('PicoDet-LCNet-1.5x', 'picodet_lcnet_1_5x_416_coco',
+                   'configs/det/picodet-csppan_pplcnet_1.5x_coco.py',
+                   lambda: ref.build_paddledet_picodet_lcnet(1.5), other_bias=-4.0)
+V2_S = RaceModel('PicoDet v2 S', 'picodet_s_416_coco_lcnet',
+                 'configs/det/picodet-v2_s_416_coco.py',
+                 lambda: ref.build_paddledet_picodet_v2('S', eval_size=ref.EVAL_SIZE),
+                 other_bias=-9.0)
+RACE_MODELS = {'paddledet': CSPPAN, 'paddledet-v2': V2_S}  # reproduce_tables.py's sections
 IMAGES = ('data/demo_coco/images/voc.jpg', 'data/demo_coco/images/arc2017.jpg')
 MATCH_IOU = 0.99
 Detections = Dict[str, np.ndarray]  # boxes (K, 4) in image pixels, scores (K,), labels (K,)
@@ -141,19 +161,20 @@ def network_contenders(model: torch.nn.Module, engine: str, threads: int,
             for run in (fp32, int8)]
 
 
-def build_models(images: Sequence[np.ndarray], root: str) -> Tuple[Any, torch.nn.Module, Task]:
-    """PaddleDetection's PicoDet-LCNet-1.5x (seeded weights, redrawn class predictors, BN
-    statistics of ``images``), our config's model with its weights converted (strict), and the
-    config's task."""
+def build_models(model: RaceModel, images: Sequence[np.ndarray], root: str
+                 ) -> Tuple[Any, torch.nn.Module, Task]:
+    """PaddleDetection's ``model`` (seeded weights, redrawn class predictors, BN statistics of
+    ``images``), our config's model with its weights converted (strict), and the config's
+    task."""
     import_engine_module('paddle', 'paddle').seed(0)
-    paddle_model = ref.build_paddledet_picodet_lcnet(SCALE)
-    ref.redraw_class_predictors(paddle_model)
+    paddle_model = model.build()
+    ref.redraw_class_predictors(paddle_model, other_bias=model.other_bias)
     calibration = np.concatenate([ref.preprocess(image)[0] for image in images])
     ref.set_paddle_bn_statistics(ref.FeaturesOnly(paddle_model), calibration)
     params = {k: v.numpy() for k, v in paddle_model.state_dict().items()}
-    task = task_for(load_config(os.path.join(root, CONFIG)))
+    task = task_for(load_config(os.path.join(root, model.config)))
     ours = task.build_model()
-    state_dict, _, _ = convert_paddledet_picodet(params, source='paddledet PicoDet-LCNet-1.5x')
+    state_dict, _, _ = convert_paddledet_picodet(params, source=f'paddledet {model.name}')
     ours.load_state_dict(state_dict, strict=True)
     return paddle_model, ours.eval(), task
 
@@ -163,8 +184,9 @@ def paddledet_comparison(engines: Sequence[Tuple[str, str]] = (('openvino', 'fp3
                                                        calib_images=16),
                          paddle_precisions: Sequence[str] = ('fp32', ),
                          image_paths: Optional[Sequence[str]] = None,
-                         settle_s: float = SETTLE_S) -> Dict[str, Any]:
-    """PaddleDetection's deployed PicoDet-LCNet-1.5x on Paddle Inference + oneDNN (each of
+                         settle_s: float = SETTLE_S, model: RaceModel = CSPPAN
+                         ) -> Dict[str, Any]:
+    """PaddleDetection's deployed ``model`` on Paddle Inference + oneDNN (each of
     ``paddle_precisions``) against ours on ``engines`` (``(engine, precision)``; int8 runs the
     network alone, beside the others), same weights, same images, interleaved rounds
     (``settings``' calls spread over them; each round times every image).
@@ -178,9 +200,9 @@ def paddledet_comparison(engines: Sequence[Tuple[str, str]] = (('openvino', 'fp3
     rgbs = [read_rgb(p) for p in paths]
     torch.set_num_threads(threads)
     load_before = os.getloadavg()
-    log(f'PicoDet-LCNet-{SCALE:g}x: PaddleDetection model, BN statistics from {len(paths)} '
-        f'images; converted into {CONFIG}')
-    paddle_model, ours, task = build_models(rgbs, root)
+    log(f'{model.name}: PaddleDetection model, BN statistics from {len(paths)} images; '
+        f'converted into {model.config}')
+    paddle_model, ours, task = build_models(model, rgbs, root)
     network_inputs = np.concatenate([ref.preprocess(image)[0] for image in rgbs])
     input_hw = ref.EVAL_SIZE
     contenders: List[Contender] = []
@@ -240,7 +262,8 @@ def paddledet_comparison(engines: Sequence[Tuple[str, str]] = (('openvino', 'fp3
     paddle_params = sum(int(np.prod(p.shape)) for n, p in paddle_model.named_parameters()
                         if not p.stop_gradient and not n.endswith('scale_reg'))
     return dict(
-        config=CONFIG, input_hw=list(input_hw), threads=threads, rounds=rounds, warmup=warmup,
+        model=model.name, upstream=model.upstream, config=model.config,
+        input_hw=list(input_hw), threads=threads, rounds=rounds, warmup=warmup,
         iters=iters, settle_s=settle_s, images=[os.path.relpath(p, root) for p in paths],
         nms_candidates_per_image=nms_candidates(task, ours, network_inputs),
         detections_per_image=[len(d['labels']) for d in reference],

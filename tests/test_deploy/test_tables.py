@@ -268,20 +268,24 @@ def test_paddleseg_comparison_same_weights(tmp_path):
             f'| {speedup:.2f}x vs Paddle fp32; range ' in text
 
 
-def test_paddledet_end_to_end_race_same_detections(tmp_path):
-    """PaddleDetection's exported PicoDet-LCNet-1.5x (NMS in the graph) on Paddle Inference and
-    our converted config's NMS-in-graph module on OpenVINO, end to end on a real photo: the same
-    detections, equal params, and the section with its command (one round, one timed call)."""
+@pytest.mark.parametrize('table, model', [('paddledet', 'PicoDet-LCNet-1.5x'),
+                                          ('paddledet-v2', 'PicoDet v2 S')])
+def test_paddledet_end_to_end_race_same_detections(tmp_path, table, model):
+    """PaddleDetection's exported PicoDet-LCNet-1.5x and PicoDet v2 S (NMS in the graph) on
+    Paddle Inference and our converted config's NMS-in-graph module on OpenVINO, end to end on a
+    real photo: the same detections, equal params, and the section with its command (one round,
+    one timed call)."""
     out, doc = tmp_path / 'det.json', tmp_path / 'benchmarks.md'
     photo = 'data/demo_coco/images/voc.jpg'
-    argv = ['--tables', 'paddledet', '--det-engines', 'openvino:fp32', '--paddle-precisions',
+    argv = ['--tables', table, '--det-engines', 'openvino:fp32', '--paddle-precisions',
             'fp32', '--det-images', photo, '--det-rounds', '1', '--det-warmup', '0',
             '--det-iters', '1', '--json', str(out), '--doc', str(doc)]
     result = subprocess.run([sys.executable, TOOL, *argv], capture_output=True, text=True,
                             cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    race = json.loads(out.read_text())['paddledet']
-    assert race['images'] == [photo] and race['params']['ours'] == race['params']['paddle']
+    race = json.loads(out.read_text())[table]
+    assert race['model'] == model and race['images'] == [photo]
+    assert race['params']['ours'] == race['params']['paddle']
     results = race['results']
     assert list(results) == ['paddle_inference:fp32', 'openvino:fp32']
     assert results['paddle_inference:fp32']['inputs'] == ['image', 'scale_factor']
@@ -296,7 +300,7 @@ def test_paddledet_end_to_end_race_same_detections(tmp_path):
         assert race['speedup_vs_paddle'][key] == pytest.approx(
             results['paddle_inference:fp32']['latency_ms']['median'] / r['latency_ms']['median'])
     text = doc.read_text()
-    assert 'PicoDet-LCNet-1.5x end to end (416x416)' in text and '| 1/1; 100/100 |' in text
+    assert f'{model} end to end (416x416)' in text and '| 1/1; 100/100 |' in text
     assert 'python tools/analysis_tools/reproduce_tables.py ' + ' '.join(argv) in text
 
 

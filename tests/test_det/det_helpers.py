@@ -15,6 +15,7 @@ PAPER_CONFIGS = ('picodet_pplcnet_0.5x_coco.py', 'picodet_pplcnet_1x_coco.py',
                  'picodet_mobilenetv3-large_0.75x_coco.py')
 CSPPAN_CONFIGS = ('picodet-csppan_pplcnet_1.5x_coco.py', 'picodet-csppan_pplcnet_1x_coco.py')
 DEMO_CONFIG = 'picodet_pplcnet_1x_demo-voc.py'
+V2_DEMO_CONFIG = 'picodet-v2_s_320_demo-voc.py'  # PicoDet v2 S at 320 on the same photos
 ALL_CONFIGS = PAPER_CONFIGS + CSPPAN_CONFIGS + (DEMO_CONFIG, )
 MOBILEONE_CONFIG = 'picodet_mobileone_s1_coco.py'
 # the COCO configs: each starts from ImageNet backbone weights under checkpoints/ by default

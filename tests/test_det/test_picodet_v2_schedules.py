@@ -105,7 +105,7 @@ def test_lr_equals_paddledetection(name):
 
 
 def test_demo_lr_equals_paddledetection_with_its_values():
-    """The demo config's short schedule (20 warm-up iterations, 30 epochs of 10 iterations)
+    """The demo config's short schedule (20 warm-up iterations, 12 epochs of 10 iterations)
     is ppdet's schedule with those values."""
     cfg = Config.fromfile(os.path.join(ROOT, 'configs', 'det', 'picodet-v2_s_320_demo-voc.py'))
     steps_per_epoch, epochs = cfg.repeat, cfg.train_cfg.max_epochs  # 2 photos, batch 2

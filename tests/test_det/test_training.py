@@ -1,6 +1,7 @@
 """End-to-end runs through tools/: resume, 2-process DDP on CPU (gloo), and (slow) learning."""
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -12,7 +13,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from det_helpers import DEMO_CONFIG, DET_CONFIGS, REPO, memorisation_config
+from det_helpers import DEMO_CONFIG, DET_CONFIGS, REPO, V2_DEMO_CONFIG, memorisation_config
 
 PYTHON = sys.executable
 
@@ -266,3 +267,25 @@ def test_memorises_labelme_voc_images(base, labelme_coco, tmp_path):
                  if k.endswith('_precision') and v == v}  # nan: class not in the photos
     assert metrics['coco/bbox_mAP_50'] >= 0.8, f'mAP@0.5 {metrics["coco/bbox_mAP_50"]}, ' \
         f'per-class mAP@[.5:.95]: {per_class}'
+
+
+@pytest.mark.slow
+def test_picodet_v2_demo_memorises_through_train_and_test_tools(tmp_path):
+    """PicoDet v2's demo config as shipped, through both assignment phases (ATSS, then
+    task-aligned), reaches mAP@0.5 >= 0.8 on its two photos: tools/train.py, then tools/test.py
+    on the last checkpoint (the averaged weights), which prints the mAP that training's final
+    validation logged. Measured 0.994 (seed 0); with lr 0 it is 0.022."""
+    cfg = DET_CONFIGS / V2_DEMO_CONFIG
+    shipped = Config.fromfile(str(cfg))
+    assert 0 < shipped.model.train_cfg.initial_epoch < shipped.train_cfg.max_epochs
+    work = tmp_path / 'train'
+    run([PYTHON, 'tools/train.py', str(cfg), '--work-dir', str(work)])
+    checkpoint = (work / 'last_checkpoint').read_text().strip()
+    assert Path(checkpoint).name == f'epoch_{shipped.train_cfg.max_epochs}.pth'
+    proc = run([PYTHON, 'tools/test.py', str(cfg), checkpoint, '--work-dir',
+                str(tmp_path / 'test')])
+    printed = re.search(r'^test metrics: .*coco/bbox_mAP_50=([\d.]+)', proc.stdout, re.M)
+    assert printed, proc.stdout[-2000:]
+    map50 = float(printed.group(1))
+    assert map50 >= 0.8, proc.stdout[-2000:]
+    assert abs(map50 - last_metrics(work)['coco/bbox_mAP_50']) < 1e-4

@@ -3,7 +3,7 @@ comparison) on this machine, and write them into docs/benchmarks.md.
 
 Usage:
     python tools/analysis_tools/reproduce_tables.py [--tables paddle paddleseg paddledet
-        table2 ... table5]
+        paddledet-v2 table2 ... table5]
         [--engines pytorch:fp32 openvino:fp32 openvino:bf16 openvino:int8] [--threads 2]
         [--warmup 30] [--iters 200] [--rounds 5] [--max-rounds 15] [--calib-images 32]
         [--seg-calib-images 8] [--drift-images 8] [--doc docs/benchmarks.md] [--json OUT]
@@ -13,8 +13,10 @@ printed beside the paper's values and latency ratios. "paddle" times PaddleClas'
 on Paddle Inference + oneDNN against our engines with the same weights, "paddleseg" PaddleSeg's
 DeepLabV3P (PP-LCNet-1x, MobileNetV3-large-0.75x) at 1024x2048 likewise, "paddledet"
 PaddleDetection's deployed PicoDet-LCNet-1.5x end to end (image file in, boxes out) on Paddle
-Inference against ours on --det-engines, in interleaved rounds (each skipped with a message when
-paddlepaddle, paddleclas, paddleseg or paddledet is not installed). "overhead" (run only when
+Inference against ours on --det-engines, in interleaved rounds, "paddledet-v2" PicoDet v2 S at
+416 likewise (picodet_s_416_coco_lcnet into configs/det/picodet-v2_s_416_coco.py; the paddledet
+options serve both) (each skipped with a message when paddlepaddle, paddleclas, paddleseg or
+paddledet is not installed). "overhead" (run only when
 named) times the deployed predictor, image to result, against the network alone.
 
 With --figure, the same run's Tables 2 and 3 draw the paper's accuracy-latency figure (published
@@ -45,7 +47,8 @@ from pplc_vision.benchmark.markdown import (render_overhead, render_paddle, rend
                                             update_markdown_section)
 from pplc_vision.benchmark.paddle_compare import paddle_comparison
 from pplc_vision.benchmark.paddle_race import MAX_ROUNDS
-from pplc_vision.benchmark.paddledet_compare import IMAGES, paddledet_comparison
+from pplc_vision.benchmark.paddledet_compare import (IMAGES, RACE_MODELS,
+                                                     paddledet_comparison)
 from pplc_vision.benchmark.paddleseg_compare import paddleseg_comparison
 from pplc_vision.benchmark.paper_data import TABLES
 from pplc_vision.benchmark.predictor_overhead import MODELS, predictor_overhead
@@ -65,10 +68,10 @@ DEFAULT_ENGINES = ('pytorch:fp32', 'onnxruntime:fp32', 'openvino:fp32', 'openvin
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--tables', nargs='+',
-                        default=['paddle', 'paddleseg', 'paddledet', 'table2', 'table3',
-                                 'table4', 'table5'],
-                        choices=sorted(TABLES) + ['paddle', 'paddleseg', 'paddledet',
-                                                  'overhead'],
+                        default=['paddle', 'paddleseg', 'paddledet', 'paddledet-v2', 'table2',
+                                 'table3', 'table4', 'table5'],
+                        choices=sorted(TABLES) + ['paddle', 'paddleseg', 'overhead',
+                                                  *RACE_MODELS],
                         help='overhead (the deployed predictor against the network alone, '
                         'about 5 minutes) runs only when named')
     parser.add_argument('--engines', nargs='+', default=list(DEFAULT_ENGINES),
@@ -175,13 +178,13 @@ def measure_overhead(args: argparse.Namespace, settings: Settings):
                       calib_images=args.seg_calib_images)))
 
 
-def measure_paddledet(args: argparse.Namespace, settings: Settings, det_engines):
+def measure_paddledet(args: argparse.Namespace, settings: Settings, det_engines, key: str):
     return paddledet_comparison(
         det_engines, settings.replace(rounds=args.det_rounds,
                                       warmup=args.det_warmup * args.det_rounds,
                                       iters=args.det_iters * args.det_rounds,
                                       calib_images=args.det_calib_images),
-        args.paddle_precisions, args.det_images)
+        args.paddle_precisions, args.det_images, model=RACE_MODELS[key])
 
 
 #: section -> (measure(args, settings, engines, det_engines), render); a section whose engine
@@ -194,7 +197,8 @@ SECTIONS = dict(
         [x for x in e if x[1] != 'int8'],
         s.replace(warmup=a.seg_warmup, iters=a.seg_iters, calib_images=a.seg_calib_images),
         tuple(a.paddleseg_shape)), render_paddleseg),
-    paddledet=(lambda a, s, e, d: measure_paddledet(a, s, d), render_paddledet),
+    **{key: (lambda a, s, e, d, key=key: measure_paddledet(a, s, d, key), render_paddledet)
+       for key in RACE_MODELS},
     overhead=(lambda a, s, e, d: measure_overhead(a, s), render_overhead),
 )
 
