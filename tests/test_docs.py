@@ -35,7 +35,7 @@ GENERATED = ('work_dirs/', 'checkpoints/', 'data/coco/', 'data/imagenet/', 'data
              'data/labelme_street', 'data/ssld_unlabelled/', 'data/mainbody/', 'data/publaynet/',
              'data/cdla/', 'data/aic/', 'data/mine/')
 # upstream repositories' paths, quoted as theirs (PaddleDetection's configs, PaddleClas' docs)
-UPSTREAM = ('configs/picodet/', 'docs/en/', 'docs/zh_CN/')
+UPSTREAM = ('configs/picodet/', 'configs/keypoint/', 'docs/en/', 'docs/zh_CN/')
 # scripts whose extra arguments go to tools/train.py
 PASSES_TO = {'tools/dist_train.sh': 'tools/train.py', 'tools/run_demo.sh': 'tools/train.py',
              'tools/dist_test.sh': 'tools/test.py'}
