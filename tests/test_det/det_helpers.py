@@ -77,7 +77,11 @@ def memorisation_config(base: str, data_root: str, num_images: int, num_classes:
     warm-up over ``warmup_iters`` iterations, then cosine to 0. The base config's model (and its
     EMA) are left as they are, apart from ``num_classes`` and the backbone, which starts from
     scratch (:data:`FROM_SCRATCH`: the COCO configs load ImageNet weights from checkpoints/).
+    A base's per-batch random resize (its train loader's collate_fn) is replaced by mmengine's
+    plain collate.
     """
+    collate = ("collate_fn=dict(_delete_=True, type='pseudo_collate'),"
+               if 'collate_fn' in load_det_config(base).train_dataloader else '')
     return f"""_base_ = '{DET_CONFIGS / base}'
 data_root = '{data_root}'
 max_epochs = {epochs}
@@ -96,8 +100,7 @@ model = dict(data_preprocessor=dict(batch_augments=None), backbone=dict(init_cfg
              bbox_head=dict(num_classes={num_classes}))
 train_dataloader = dict(
     batch_size={num_images}, num_workers=0, persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(_delete_=True, type='pseudo_collate'),
+    sampler=dict(type='DefaultSampler', shuffle=False), {collate}
     dataset=dict(_delete_=True, type='RepeatDataset', times={repeat},
                  dataset=dict(data, filter_cfg=dict(filter_empty_gt=True),
                               pipeline=train_pipeline)))
