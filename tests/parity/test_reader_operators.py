@@ -114,19 +114,27 @@ def test_det_train_pipeline_uses_upstream_operators(det_cfg):
     assert list(collate['sizes']) == [352, 384, 416, 448, 480] and collate['random_interp']
 
 
-@pytest.mark.parametrize('seed', SEEDS)
-def test_det_random_crop_equals_ppdet(voc, det_cfg, seed):
+def run_both(det_cfg, voc, seed: int, step_type: str, upstream) -> tuple:
+    """The config's ``step_type`` and the upstream operator on the photo, each from ``seed``:
+    our results, upstream's sample, and whether both drew as many numbers."""
     from mmdet.registry import TRANSFORMS
-    from ppdet.data.transform.operators import RandomCrop
     rgb, boxes, labels = voc
-    ours = TRANSFORMS.build(pipeline_step(det_cfg.train_pipeline, 'PaddleDetRandomCrop'))
+    ours = TRANSFORMS.build(pipeline_step(det_cfg.train_pipeline, step_type))
     np.random.seed(seed)
-    theirs = RandomCrop()(ppdet_sample(rgb, boxes, labels))
+    theirs = upstream(ppdet_sample(rgb, boxes, labels))
     after_theirs = np.random.rand()
     np.random.seed(seed)
     result = ours(mmdet_results(rgb, boxes, labels))
+    return result, theirs, np.random.rand() == after_theirs
+
+
+@pytest.mark.parametrize('seed', SEEDS)
+def test_det_random_crop_equals_ppdet(voc, det_cfg, seed):
+    from ppdet.data.transform.operators import RandomCrop
+    result, theirs, same_draws = run_both(det_cfg, voc, seed, 'PaddleDetRandomCrop',
+                                          RandomCrop())
     assert_det_equal(result, theirs)
-    assert np.random.rand() == after_theirs  # the same number of draws
+    assert same_draws
 
 
 def test_det_random_crop_cases_are_covered(voc):
@@ -144,30 +152,19 @@ def test_det_random_crop_cases_are_covered(voc):
 def test_det_random_flip_equals_ppdet(voc, det_cfg, seed):
     """mmcv's RandomFlip(prob=0.5) draws one uniform number as upstream does: same decision
     for the same seed, same image and boxes (x1' = w - x2, x2' = w - x1)."""
-    from mmdet.registry import TRANSFORMS
     from ppdet.data.transform.operators import RandomFlip
-    rgb, boxes, labels = voc
-    ours = TRANSFORMS.build(pipeline_step(det_cfg.train_pipeline, 'RandomFlip'))
-    np.random.seed(seed)
-    theirs = RandomFlip(prob=0.5)(ppdet_sample(rgb, boxes, labels))
-    np.random.seed(seed)
-    result = ours(mmdet_results(rgb, boxes, labels))
+    result, theirs, same_draws = run_both(det_cfg, voc, seed, 'RandomFlip', RandomFlip(0.5))
     assert_det_equal(result, theirs)
-    assert result['flip'] == theirs.get('flipped', False)
+    assert result['flip'] == theirs.get('flipped', False) and same_draws
 
 
 @pytest.mark.parametrize('seed', SEEDS)
 def test_det_random_distort_equals_ppdet(voc, det_cfg, seed):
     """Float32 results equal to the bit (values beyond 0..255 kept, as upstream)."""
-    from mmdet.registry import TRANSFORMS
     from ppdet.data.transform.operators import RandomDistort
-    rgb, boxes, labels = voc
-    ours = TRANSFORMS.build(pipeline_step(det_cfg.train_pipeline, 'PaddleDetRandomDistort'))
-    np.random.seed(seed)
-    theirs = RandomDistort()(ppdet_sample(rgb, boxes, labels))
-    np.random.seed(seed)
-    result = ours(mmdet_results(rgb, boxes, labels))
-    assert result['img'].dtype == theirs['image'].dtype
+    result, theirs, same_draws = run_both(det_cfg, voc, seed, 'PaddleDetRandomDistort',
+                                          RandomDistort())
+    assert result['img'].dtype == theirs['image'].dtype and same_draws
     np.testing.assert_array_equal(result['img'][..., ::-1], theirs['image'])
 
 
