@@ -2,8 +2,10 @@
 # configs/picodet/_base_/picodet_416_reader.yml has it from b1186bc822 (2021-09-06) on (the same
 # in configs/picodet/legacy_model/_base_/ at HEAD 666f597fd0): RandomCrop, RandomFlip,
 # RandomDistort, then one random size and interpolation per batch (352-480, not keeping the
-# ratio; `batch_random_resize`); evaluation at 416x416 with bicubic interpolation (`interp: 2`). The CSP-PAN configs use it as it is; the
-# Table 4 configs change it to the reader of 35388eb7d4 (see picodet_pplcnet_1x_coco.py).
+# ratio; `batch_random_resize`, which the configs set as the train loader's collate_fn);
+# evaluation at 416x416 with bicubic interpolation (`interp: 2`). The CSP-PAN and PicoDet v2
+# configs use it; the Table 4 configs change it to the reader of 35388eb7d4 (see
+# picodet_pplcnet_1x_coco.py).
 # Layout: data/coco/{train2017,val2017}/*.jpg, data/coco/annotations/instances_{train,val}2017.json
 dataset_type = 'CocoFileDataset'  # CocoDataset + classes read from and checked against the file
 data_root = 'data/coco/'
