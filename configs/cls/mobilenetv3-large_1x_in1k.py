@@ -29,7 +29,7 @@ model = dict(
 # in BGR. `train_pipeline` (no AutoAugment) stays the dataset base's, for the other widths.
 autoaugment_train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224),
+    dict(type='PaddleClasRandCropImage', size=224),  # PaddleClas' RandCropImage
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='AutoAugment', policies='imagenet', hparams=dict(pad_val=[104, 116, 124])),
     dict(type='PackInputs'),

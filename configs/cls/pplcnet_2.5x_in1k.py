@@ -14,7 +14,7 @@ optim_wrapper = dict(optimizer=dict(weight_decay=weight_decay))
 # paper's section 4.2 does not mention it. Pad value: ImageNet mean in BGR.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224),
+    dict(type='PaddleClasRandCropImage', size=224),  # PaddleClas' RandCropImage
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='AutoAugment', policies='imagenet', hparams=dict(pad_val=[104, 116, 124])),
     dict(type='PackInputs'),

@@ -17,17 +17,13 @@ channels = 160  # CSP-PAN and head width (CSPPAN out_channels, PicoFeat feat_in/
 # ----------------------------------------------------------------------------
 
 model = dict(
-    data_preprocessor=dict(batch_augments=[dict(
-        type='BatchSyncRandomResize', random_size_range=(576, 704), size_divisor=32,
-        interval=1)]),
     neck=dict(out_channels=channels),
     bbox_head=dict(in_channels=channels, feat_channels=channels))
-# the base pipelines with the 640 sizes (evaluation: bicubic, not keeping the ratio)
-train_pipeline = [dict(t, scale=(input_size, input_size)) if t['type'] == 'Resize' else t
-                  for t in _base_.train_pipeline]
+# training: one of 576..704 per batch (the 640 reader's BatchRandomResize); evaluation at 640
+train_sizes = list(range(input_size - 64, input_size + 65, 32))
 test_pipeline = [dict(t, scale=(input_size, input_size)) if t['type'] == 'Resize' else t
                  for t in _base_.test_pipeline]
-train_dataloader = dict(batch_size=batch_size, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(batch_size=batch_size, collate_fn=dict(sizes=train_sizes))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 # PaddleDetection's CosineDecay from bba88f6791 (2021-11-17), before this recipe: the cosine

@@ -35,8 +35,6 @@ num_classes = len(classes) if classes else 80
 metainfo = dict(classes=classes) if classes else None
 
 model = dict(
-    # one random square size per batch, 352..480 (PaddleDetection's BatchRandomResize)
-    data_preprocessor=dict(batch_augments=_base_.multiscale_batch_augments),
     backbone=dict(
         widen_factor=widen_factor,
         # None: the layers' own initialisation (Kaiming-normal convs, unit BN), from scratch
@@ -44,8 +42,11 @@ model = dict(
         if pretrained else None),
     neck=dict(widen_factor=widen_factor),  # the backbone's: its out_channels scale with it
     bbox_head=dict(num_classes=num_classes))
+# one random square size (352..480) and interpolation per batch: PaddleDetection's
+# BatchRandomResize as the base reader's `batch_random_resize`
 train_dataloader = dict(
-    batch_size=batch_size, dataset=dict(data_root=data_root, metainfo=metainfo))
+    batch_size=batch_size, collate_fn=_base_.batch_random_resize,
+    dataset=dict(data_root=data_root, metainfo=metainfo))
 val_dataloader = dict(dataset=dict(data_root=data_root, metainfo=metainfo))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')

@@ -24,21 +24,16 @@ input_size = (608, 800)  # (w, h) of evaluation: PaddleDetection's target_size [
 num_classes = len(classes)
 # (`_delete_`: the COCO config's dataset metainfo is None, COCO's own classes)
 model = dict(
-    # one size per batch around 800x608 (h x w) keeping its aspect: mmdet's BatchSyncRandomResize
-    # draws the height in 768..832 and scales the width with it (583..632), where
-    # PaddleDetection's BatchRandomResize picks one of three sizes (576, 608, 640 wide)
-    data_preprocessor=dict(batch_augments=[dict(
-        type='BatchSyncRandomResize', random_size_range=(768, 832), size_divisor=32,
-        interval=1)]),
     bbox_head=dict(num_classes=num_classes))
-train_pipeline = [dict(t, scale=input_size) if t['type'] == 'Resize' else t
-                  for t in _base_.train_pipeline]
+# one of 768x576, 800x608, 832x640 (h x w) and of five interpolations per batch (upstream's
+# BatchRandomResize with these target sizes, not keeping the ratio)
+train_sizes = [(768, 576), (800, 608), (832, 640)]
 test_pipeline = [dict(t, scale=input_size) if t['type'] == 'Resize' else t
                  for t in _base_.test_pipeline]
 train_dataloader = dict(
-    batch_size=batch_size,
+    batch_size=batch_size, collate_fn=dict(sizes=train_sizes),
     dataset=dict(data_root=data_root, ann_file='train.json', data_prefix=dict(img='train/'),
-                 metainfo=dict(_delete_=True, classes=classes), pipeline=train_pipeline))
+                 metainfo=dict(_delete_=True, classes=classes)))
 val_dataloader = dict(
     dataset=dict(data_root=data_root, ann_file='val.json', data_prefix=dict(img='val/'),
                  metainfo=dict(_delete_=True, classes=classes), pipeline=test_pipeline))

@@ -30,23 +30,19 @@ pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
 num_classes = len(classes)
 # (`_delete_` below: the COCO config's dataset metainfo is None, COCO's own classes)
 model = dict(
-    data_preprocessor=dict(batch_augments=[dict(
-        type='BatchSyncRandomResize', random_size_range=(576, 704), size_divisor=32,
-        interval=1)]),
     backbone=dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
         if pretrained else None),
     neck=dict(widen_factor=widen_factor),  # the backbone's: its out_channels scale with it
     bbox_head=dict(num_classes=num_classes))
-train_pipeline = [dict(t, scale=(input_size, input_size)) if t['type'] == 'Resize' else t
-                  for t in _base_.train_pipeline]
+train_sizes = list(range(input_size - 64, input_size + 65, 32))  # one of 576..704 per batch
 test_pipeline = [dict(t, scale=(input_size, input_size)) if t['type'] == 'Resize' else t
                  for t in _base_.test_pipeline]
 train_dataloader = dict(
-    batch_size=batch_size,
+    batch_size=batch_size, collate_fn=dict(sizes=train_sizes),
     dataset=dict(data_root=data_root, ann_file='train.json', data_prefix=dict(img=''),
-                 metainfo=dict(_delete_=True, classes=classes), pipeline=train_pipeline))
+                 metainfo=dict(_delete_=True, classes=classes)))
 val_dataloader = dict(
     dataset=dict(data_root=data_root, ann_file='val.json', data_prefix=dict(img=''),
                  metainfo=dict(_delete_=True, classes=classes), pipeline=test_pipeline))

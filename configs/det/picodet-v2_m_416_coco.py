@@ -13,14 +13,10 @@ cosine_epochs = 300
 # ----------------------------------------------------------------------------
 
 # Derived as in picodet-v2_s_320_coco.py, for the new input size and schedule.
-batch_augments = [dict(_base_.batch_augments[0],
-                       random_size_range=(input_size - 64, input_size + 64))]
-train_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
-                  for t in _base_.train_pipeline]
+train_sizes = list(range(input_size - 64, input_size + 65, 32))
 test_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
                  for t in _base_.test_pipeline]
-model = dict(data_preprocessor=dict(batch_augments=batch_augments))
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(collate_fn=dict(sizes=train_sizes))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=max_epochs)

@@ -35,16 +35,13 @@ pretrained_command = ('python tools/model_converters/paddle2pplcnet.py '
 # Derived from the parameters above.
 num_classes = len(classes) if classes else 80
 metainfo = dict(classes=classes) if classes else dict()  # dict: children may set classes
-# one random square size per batch, input_size -/+ 64 in steps of 32 (ppdet BatchRandomResize)
-batch_augments = [dict(type='BatchSyncRandomResize', size_divisor=32, interval=1,
-                       random_size_range=(input_size - 64, input_size + 64))]
-train_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
-                  for t in _base_.train_pipeline]
+# one random square size per batch, input_size -/+ 64 in steps of 32, and one of five
+# interpolations (upstream's BatchRandomResize; the base reader's `batch_random_resize`)
+train_sizes = list(range(input_size - 64, input_size + 65, 32))
 test_pipeline = [dict(t, scale=(input_size, input_size)) if t.type == 'Resize' else t
                  for t in _base_.test_pipeline]
 
 model = dict(
-    data_preprocessor=dict(batch_augments=batch_augments),
     backbone=dict(
         widen_factor=widen_factor,
         init_cfg=dict(type='Pretrained', prefix='backbone.', checkpoint=pretrained)
@@ -55,7 +52,8 @@ model = dict(
     train_cfg=dict(initial_epoch=static_assigner_epoch))
 train_dataloader = dict(
     batch_size=batch_size, drop_last=True,  # ppdet's TrainReader drops the last batch
-    dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=train_pipeline))
+    collate_fn=dict(_base_.batch_random_resize, sizes=train_sizes),
+    dataset=dict(data_root=data_root, metainfo=metainfo))
 val_dataloader = dict(dataset=dict(data_root=data_root, metainfo=metainfo,
                                    pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -46,6 +46,7 @@ demo_set = dict(
     data_prefix=dict(img='images/'), metainfo=metainfo)
 train_dataloader = dict(
     batch_size=batch_size, num_workers=0, persistent_workers=False, drop_last=False,
+    collate_fn=dict(_delete_=True, type='pseudo_collate'),  # one size: no per-batch resize
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(_delete_=True, type='RepeatDataset', times=repeat,
                  dataset=dict(demo_set, filter_cfg=dict(filter_empty_gt=True),

@@ -10,8 +10,10 @@ if scope_installed('mmseg'):
     from .seg_transforms import LoadCheckedAnnotations  # noqa: F401
 if scope_installed('mmdet'):
     from .coco_file import CocoFileDataset, CocoFileMetric  # noqa: F401
+    from .det_transforms import PaddleDetRandomCrop, PaddleDetRandomDistort  # noqa: F401
 if scope_installed('mmpretrain'):
     from .fashion_mnist import FashionMNISTIdx  # noqa: F401
     from .image_folder import CheckedImageFolder, CheckedImageNet  # noqa: F401
     from .paddleclas_list import PaddleClasList  # noqa: F401
-    from .paddleclas_transforms import PaddleClasCenterCrop, PaddleClasResizeShort  # noqa: F401
+    from .paddleclas_transforms import (  # noqa: F401
+        PaddleClasCenterCrop, PaddleClasRandCropImage, PaddleClasResizeShort)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from mmcv.transforms import Compose
 from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
+from mmengine.registry import FUNCTIONS
 
 from pplc_vision.apis.pretrained_files import pretrained_init_cfgs
 
@@ -42,8 +42,9 @@ def load_det_config(name: str, from_scratch: bool = False) -> Config:
     return cfg
 
 
-def demo_batch(cfg, demo_coco):
-    """The two demo photos through the config's training pipeline, labels folded to 3 classes."""
+def demo_batch(cfg, demo_coco, size: int = 256):
+    """The two demo photos through the config's training pipeline and collate function (a
+    per-batch resize set to ``size``), labels folded to 3 classes."""
     pipeline = Compose(cfg.train_dataloader.dataset.get('pipeline') or
                        cfg.train_dataloader.dataset.dataset.pipeline)
     ann = json.loads((demo_coco / 'annotations.json').read_text())
@@ -56,7 +57,10 @@ def demo_batch(cfg, demo_coco):
         samples.append(pipeline(dict(
             img_path=str(demo_coco / 'images' / image['file_name']), img_id=image['id'],
             instances=instances)))
-    return pseudo_collate(samples)
+    collate = dict(cfg.train_dataloader.get('collate_fn', dict(type='pseudo_collate')))
+    if collate.get('sizes') is not None:
+        collate['sizes'] = [size]
+    return FUNCTIONS.get(collate.pop('type'))(samples, **collate)
 
 
 def memorisation_config(base: str, data_root: str, num_images: int, num_classes: int, *,
@@ -74,7 +78,11 @@ def memorisation_config(base: str, data_root: str, num_images: int, num_classes:
     warm-up over ``warmup_iters`` iterations, then cosine to 0. The base config's model (and its
     EMA) are left as they are, apart from ``num_classes`` and the backbone, which starts from
     scratch (:data:`FROM_SCRATCH`: the COCO configs load ImageNet weights from checkpoints/).
+    A base's per-batch random resize (its train loader's collate_fn) is replaced by mmengine's
+    plain collate.
     """
+    collate = ("collate_fn=dict(_delete_=True, type='pseudo_collate'),"
+               if 'collate_fn' in load_det_config(base).train_dataloader else '')
     return f"""_base_ = '{DET_CONFIGS / base}'
 data_root = '{data_root}'
 max_epochs = {epochs}
@@ -93,7 +101,7 @@ model = dict(data_preprocessor=dict(batch_augments=None), backbone=dict(init_cfg
              bbox_head=dict(num_classes={num_classes}))
 train_dataloader = dict(
     batch_size={num_images}, num_workers=0, persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    sampler=dict(type='DefaultSampler', shuffle=False), {collate}
     dataset=dict(_delete_=True, type='RepeatDataset', times={repeat},
                  dataset=dict(data, filter_cfg=dict(filter_empty_gt=True),
                               pipeline=train_pipeline)))

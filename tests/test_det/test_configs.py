@@ -89,9 +89,10 @@ def test_csppan_config_follows_later_picodet(load_cfg, name):
             assigner.iou_weight) == ('PicoSimOTAAssigner', 10, 2.5, 6.0)
     _assert_schedule(cfg, lr=0.4, weight_decay=4e-5, epochs=300, batch=CSPPAN_BATCH[name],
                      neck_bn_decays=True)
-    resize, = cfg.model.data_preprocessor.batch_augments
-    assert (resize.type, resize.random_size_range, resize.size_divisor, resize.interval) == \
-        ('BatchSyncRandomResize', (352, 480), 32, 1)
+    assert cfg.model.data_preprocessor.batch_augments is None
+    collate = cfg.train_dataloader.collate_fn  # BatchRandomResize (test_reader_operators.py)
+    assert (collate.type, collate.sizes, collate.random_interp) == \
+        ('batch_random_resize_collate', [352, 384, 416, 448, 480], True)
     assert _resizes(cfg, 'test_dataloader') == [((416, 416), False, 'bicubic')]
 
 
@@ -142,7 +143,7 @@ def test_config_trains_a_few_steps(load_cfg, demo_coco, name):
     cfg = load_cfg(name)
     cfg.model.bbox_head.num_classes = 3
     # smaller images keep the test fast: fixed 256 x 256 instead of a random 352..480 size
-    cfg.model.data_preprocessor.batch_augments = None
+    # (demo_batch sets the per-batch resize's sizes to [256])
     for t in cfg.train_dataloader.dataset.get('pipeline') or \
             cfg.train_dataloader.dataset.dataset.pipeline:
         if t.type == 'Resize':

@@ -66,10 +66,11 @@ def test_in1k_recipe(scale):
     assert cfg.model.head.loss == dict(type='LabelSmoothLoss', label_smooth_val=0.1,
                                        mode='original')
     train_types = [t.type for t in cfg.train_dataloader.dataset.pipeline]
-    assert train_types[1:3] == ['RandomResizedCrop', 'RandomFlip']
+    assert train_types[1:3] == ['PaddleClasRandCropImage', 'RandomFlip']
     assert ('AutoAugment' in train_types) == (scale == '2.5x')  # PaddleClas PPLCNet_x2_5.yaml
     test_types = [t.type for t in cfg.test_dataloader.dataset.pipeline]
-    assert test_types == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']
+    assert test_types == ['LoadImageFromFile', 'PaddleClasResizeShort', 'PaddleClasCenterCrop',
+                          'PackInputs']
     assert cfg.train_dataloader.dataset.type == cfg.test_dataloader.dataset.type == \
         'CheckedImageNet'
 
@@ -107,7 +108,7 @@ def test_mobilenetv3_in1k_recipe(name):
     assert cfg.model.head.loss == dict(type='LabelSmoothLoss', label_smooth_val=0.1,
                                        mode='original')
     train_types = [t.type for t in cfg.train_dataloader.dataset.pipeline]
-    assert train_types[1:3] == ['RandomResizedCrop', 'RandomFlip']
+    assert train_types[1:3] == ['PaddleClasRandCropImage', 'RandomFlip']
     assert ('AutoAugment' in train_types) == autoaugment
     with open(path) as f:
         block = f.read().split('parameters that often need to be modified')[1].split('\n# ====')[0]

@@ -1,28 +1,36 @@
 # COCO-2017 detection with PicoDet's 416 reader as PaddleDetection's
 # configs/picodet/_base_/picodet_416_reader.yml has it from b1186bc822 (2021-09-06) on (the same
 # in configs/picodet/legacy_model/_base_/ at HEAD 666f597fd0): RandomCrop, RandomFlip,
-# RandomDistort, then one random size per batch (352-480, not keeping the ratio); evaluation at
-# 416x416 with bicubic interpolation (`interp: 2`). The CSP-PAN configs use it as it is; the
-# Table 4 configs change it to the reader of 35388eb7d4 (see picodet_pplcnet_1x_coco.py).
+# RandomDistort, then one random size and interpolation per batch (352-480, not keeping the
+# ratio; `batch_random_resize`, which the configs set as the train loader's collate_fn);
+# evaluation at 416x416 with bicubic interpolation (`interp: 2`). The CSP-PAN and PicoDet v2
+# configs use it; the Table 4 configs change it to the reader of 35388eb7d4 (see
+# picodet_pplcnet_1x_coco.py).
 # Layout: data/coco/{train2017,val2017}/*.jpg, data/coco/annotations/instances_{train,val}2017.json
 dataset_type = 'CocoFileDataset'  # CocoDataset + classes read from and checked against the file
 data_root = 'data/coco/'
 backend_args = None
 input_size = 416
 
+# Training sizes: one per batch (BatchRandomResize's target_size), multiples of 32 around 416
+train_sizes = [352, 384, 416, 448, 480]
+# PaddleDetection's operators with its draws (pplc_vision/datasets/det_transforms.py; pixel
+# parity: tests/parity/test_reader_operators.py); mmcv's RandomFlip flips as its RandomFlip
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
-    # SSD-style crop (Paddle RandomCrop), flip, colour distortion (Paddle RandomDistort)
-    dict(type='MinIoURandomCrop', min_ious=(0.1, 0.3, 0.5, 0.7, 0.9), min_crop_size=0.3),
+    dict(type='PaddleDetRandomCrop'),  # RandomCrop: {} (the SSD crop)
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    # a fixed square size here; with `multiscale_batch_augments` as the data preprocessor's
-    # batch_augments, one of 352, 384, ..., 480 per batch follows
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='PaddleDetRandomDistort'),  # RandomDistort: {}
     dict(type='FilterAnnotations', min_gt_bbox_wh=(1, 1), keep_empty=False),
     dict(type='PackDetInputs')
 ]
+# BatchRandomResize (random_size, random_interp, keep_ratio False): one of `train_sizes` and
+# one of five OpenCV interpolations per batch, each image resized from its own size, in the
+# loader's workers before the data preprocessor normalises. The configs set it as
+# train_dataloader's collate_fn (with their own `sizes`); the pipeline above has no resize.
+batch_random_resize = dict(type='batch_random_resize_collate', sizes=train_sizes,
+                           random_interp=True)
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='Resize', scale=(input_size, input_size), keep_ratio=False,
@@ -30,16 +38,6 @@ test_pipeline = [
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
-]
-
-# Paddle's BatchRandomResize (random_size, keep_ratio False) in mmdet terms: one random square
-# size per batch, a multiple of 32 in 352..480. Paddle resizes each decoded image with one of 5
-# OpenCV interpolations drawn per batch (random_interp); mmdet's BatchSyncRandomResize resizes
-# the padded batch tensor bilinearly. A config that wants it sets
-# model.data_preprocessor.batch_augments to this.
-multiscale_batch_augments = [
-    dict(type='BatchSyncRandomResize', random_size_range=(352, 480), size_divisor=32,
-         interval=1)
 ]
 
 train_dataloader = dict(

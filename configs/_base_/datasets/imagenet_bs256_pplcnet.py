@@ -1,6 +1,11 @@
 # ImageNet-1k in folder layout (data/README.md). 256 images per GPU x 8 GPUs = 2048, the paper's
 # batch (PaddleClas: 512 x 4). Train: random resized crop 224 + horizontal flip; eval: resize the
-# short side to 256, center crop 224 (paper section 4.2, PaddleClas PPLCNet yamls).
+# short side to 256, center crop 224 (paper section 4.2), with PaddleClas' operators as
+# ppcls/configs/ImageNet/PPLCNet/PPLCNet_x1_0.yaml sets them (d6892e564): RandCropImage (not
+# torchvision's crop law of mmpretrain's RandomResizedCrop), RandFlipImage (mmpretrain's
+# RandomFlip flips alike), ResizeImage(resize_short=256) and CropImage(224) with PaddleClas'
+# rounding (pplc_vision/datasets/paddleclas_transforms.py; pixel parity:
+# tests/parity/test_reader_operators.py).
 # CheckedImageNet (pplc_vision.datasets.image_folder): mmpretrain's ImageNet with one-line errors
 # for an empty class folder and a class-count mismatch; it loads images with LoadImageChecked in
 # place of the LoadImageFromFile named here (an undecodable image is a one-line error), and the
@@ -16,15 +21,15 @@ data_preprocessor = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224),
+    dict(type='PaddleClasRandCropImage', size=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short'),
-    dict(type='CenterCrop', crop_size=224),
+    dict(type='PaddleClasResizeShort', scale=256),
+    dict(type='PaddleClasCenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]
 

@@ -23,7 +23,7 @@ model = dict(
         bgr_to_rgb=True,
         pad_size_divisor=32,
         # one training size (35388eb7d4's reader); the later reader's per-batch random size is
-        # coco_detection_picodet.py's `multiscale_batch_augments`
+        # coco_detection_picodet.py's `batch_random_resize` (the train loader's collate_fn)
         batch_augments=None),
     backbone=dict(type='PPLCNet', widen_factor=widen_factor, out_indices=(2, 3, 4)),
     # in_channels: the backbone's out_channels at out_indices (2, 3, 4), blocks4/5/6, at width
