@@ -113,6 +113,24 @@ class Side:
             self.set_value(p, weights[k])
 
 
+def paddle_momentum_hyper(optimizer) -> Callable[[object], Tuple[float, float]]:
+    """``Side.hyper_of`` of a ``paddle.optimizer.Momentum``: each parameter's learning rate (the
+    scheduler's times its ``optimize_attr``) and L2 coefficient. Momentum fuses L2 into its
+    update (``paddle/optimizer/momentum.py``, ``_append_optimize_op``): a parameter's own
+    ``L2Decay`` (PaddleClas' and ppdet's BN: 0) wins over the optimizer's, which it keeps as
+    ``_regularization_coeff`` (its ``regularization`` is None)."""
+    import paddle
+
+    def hyper_of(p) -> Tuple[float, float]:
+        assert p.regularizer is None or isinstance(p.regularizer, paddle.regularizer.L2Decay)
+        assert p.regularizer is not None or optimizer._regularization_method == 'l2_decay'
+        decay = p.regularizer._coeff if p.regularizer is not None else \
+            optimizer._regularization_coeff
+        return optimizer.get_lr() * p.optimize_attr['learning_rate'], float(decay)
+
+    return hyper_of
+
+
 def assert_losses_match(ours: Dict[str, float], theirs: Dict[str, float], tol: float) -> None:
     assert_all_close({k: np.float64(v) for k, v in ours.items()},
                      {k: np.float64(v) for k, v in theirs.items()}, tol, 'loss terms')
