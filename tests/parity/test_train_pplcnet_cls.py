@@ -63,9 +63,10 @@ STEP_AT = 200 * EPOCH_LENGTH  # epoch 200 of 360: lr ~0.3, decay visible
 # optimizers keep their own momentum and schedule: restart_from_reference), as in
 # test_picodet_v2_training.py: at this rate the trajectory amplifies any difference ~20-60-fold
 # per step. Measured in float64 (2026-12-07): the first gradients differ by 1.4e-7 at most
-# (Paddle's Hardsigmoid slope is 0.1666667, ours 1/6), the third step's by 9.2e-4 when both run
-# free; moving our own weights by 1e-9 (relative, random) moves our third gradient by 1.6e-4.
-# In float32 (the earlier attempt) the rounding alone made the 3-step changes differ by 20%.
+# (4.3e-8 with Paddle's Hardsigmoid slope 0.1666667 set to our 1/6), the third step's by 9.2e-4
+# when both run free (9.1e-4 with the slope equal); moving our own weights by 1e-9 (relative,
+# random) moves our third gradient by 1.6e-4. Restarted, each of the 3 steps' changes agrees
+# within 1.7e-7. In float32 (the earlier attempt) the 3-step changes differed by 20%.
 STEPS = 3
 
 
