@@ -19,12 +19,10 @@ import paddle  # first: Paddle runs much slower when torch was imported before i
 import contextlib
 import importlib
 import io
-import json
 import os
 import runpy
 from typing import Dict, NamedTuple
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -40,6 +38,7 @@ from pplc_vision.apis import build_model_from_config
 from pplc_vision.converters.paddledet import picodet_key
 from pplc_vision.references import paddledet as ref
 
+from ppdet_demo import demo_samples
 from training_parity import (Side, assert_all_close, assert_grads_match,
                              assert_hyperparameters_match, assert_losses_match,
                              assert_steps_match)
@@ -47,7 +46,6 @@ from training_parity import (Side, assert_all_close, assert_grads_match,
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, 'configs', 'det', 'picodet-v2_s_320_coco.py')
 CLI = os.path.join(ROOT, 'tools', 'model_converters', 'paddledet2mmdet.py')
-DEMO = os.path.join(ROOT, 'data', 'demo_coco')
 SIZE = 320
 # picodet_s_320_coco_lcnet.yml + optimizer_300e.yml at 666f597fd0
 BASE_LR, COSINE_EPOCHS, WARMUP_STEPS, WARMUP_FACTOR = 0.32, 300, 300, 0.1
@@ -69,27 +67,8 @@ STEPS = 3
 
 def demo_batch() -> Dict[str, np.ndarray]:
     """The two demo photos with their boxes through ppdet's operators, padded by ``PadGT``."""
-    ops = importlib.import_module('ppdet.data.transform.operators')
     batch_ops = importlib.import_module('ppdet.data.transform.batch_operators')
-    ann = json.load(open(os.path.join(DEMO, 'annotations.json')))
-    label_of = {c['id']: i for i, c in enumerate(sorted(ann['categories'],
-                                                        key=lambda c: c['id']))}
-    samples = []
-    for image in ann['images']:
-        rgb = cv2.imread(os.path.join(DEMO, 'images', image['file_name']))[:, :, ::-1]
-        boxes = [a for a in ann['annotations'] if a['image_id'] == image['id']]
-        sample = dict(
-            image=np.ascontiguousarray(rgb), im_id=np.array([image['id']]),
-            im_shape=np.array(rgb.shape[:2], np.float32),
-            scale_factor=np.array([1.0, 1.0], np.float32),
-            gt_bbox=np.array([[x, y, x + w, y + h] for x, y, w, h in (a['bbox'] for a in boxes)],
-                             np.float32),
-            gt_class=np.array([[label_of[a['category_id']]] for a in boxes], np.int32))
-        for op in (ops.Resize(target_size=[SIZE, SIZE], keep_ratio=False, interp=2),
-                   ops.NormalizeImage(mean=list(ref.MEAN), std=list(ref.STD), is_scale=True),
-                   ops.Permute()):
-            sample = op(sample)
-        samples.append(sample)
+    samples = demo_samples(SIZE)
     samples = batch_ops.PadGT()(samples)
     batch = {k: np.stack([s[k] for s in samples]) for k in
              ('image', 'im_id', 'gt_bbox', 'gt_class', 'pad_gt_mask')}

@@ -41,8 +41,8 @@ from mmpretrain.structures import DataSample
 
 from paddle_schedules import IMAGENET_TRAIN_IMAGES, paddleclas_cosine, steps_per_epoch
 from training_parity import (Side, assert_grads_match, assert_hyperparameters_match,
-                             assert_losses_match, assert_steps_match, build_schedulers, lr_at,
-                             paddle_momentum_hyper)
+                             assert_losses_match, assert_steps_match, build_schedulers,
+                             mmengine_side, paddle_momentum_hyper)
 
 from pplc_vision.apis import build_model_from_config
 from pplc_vision.converters.paddle import convert_paddle_pplcnet, pplcnet_backbone_key
@@ -168,27 +168,14 @@ def torch_side(reference: Reference) -> Side:
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
     schedulers = build_schedulers(optim.optimizer, cfg.param_scheduler, EPOCH_LENGTH,
                                   max_epochs=cfg.train_cfg.max_epochs)
-    iteration = [STEP_AT]
-    lr_at(schedulers, STEP_AT)
     images = torch.from_numpy(reference.images)
     samples = [DataSample().set_gt_label(int(label)) for label in LABELS]
-    group_of = {id(p): g for g in optim.optimizer.param_groups for p in g['params']}
 
     def loss_fn():
         losses = model.loss(images, samples)
         return model.parse_losses(losses)[0], dict(loss=losses['loss'])
 
-    def step():
-        optim.step()
-        iteration[0] += 1
-        lr_at(schedulers, iteration[0])
-        optim.zero_grad()
-
-    return Side(loss_fn, dict(model.named_parameters()), lambda n: n,
-                lambda t: t.detach().numpy().copy(),
-                lambda p: None if p.grad is None else p.grad.numpy().copy(),
-                lambda p: (group_of[id(p)]['lr'], group_of[id(p)]['weight_decay']), step,
-                lambda p, value: p.data.copy_(torch.from_numpy(value)))
+    return mmengine_side(loss_fn, model, optim, schedulers, STEP_AT)
 
 
 @pytest.fixture(scope='module')

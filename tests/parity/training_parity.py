@@ -133,6 +133,28 @@ def paddle_momentum_hyper(optimizer) -> Callable[[object], Tuple[float, float]]:
     return hyper_of
 
 
+def mmengine_side(loss_fn: LossFn, model: torch.nn.Module, optim_wrapper, schedulers: Sequence,
+                  iteration: int) -> Side:
+    """Our side: ``model`` (its own parameter names) with a config's optimizer wrapper and
+    closed-form schedulers (:func:`build_schedulers`), set to the learning rates of
+    ``iteration`` now; each step moves them to the next iteration's (:func:`lr_at`)."""
+    lr_at(schedulers, iteration)
+    group_of = {id(p): g for g in optim_wrapper.optimizer.param_groups for p in g['params']}
+    next_iteration = [iteration + 1]
+
+    def step() -> None:
+        optim_wrapper.step()
+        lr_at(schedulers, next_iteration[0])
+        next_iteration[0] += 1
+        optim_wrapper.zero_grad()
+
+    return Side(loss_fn, dict(model.named_parameters()), lambda n: n,
+                lambda t: t.detach().numpy().copy(),
+                lambda p: None if p.grad is None else p.grad.numpy().copy(),
+                lambda p: (group_of[id(p)]['lr'], group_of[id(p)]['weight_decay']), step,
+                lambda p, value: p.data.copy_(torch.from_numpy(value)))
+
+
 def assert_losses_match(ours: Dict[str, float], theirs: Dict[str, float], tol: float) -> None:
     assert_all_close({k: np.float64(v) for k, v in ours.items()},
                      {k: np.float64(v) for k, v in theirs.items()}, tol, 'loss terms')
