@@ -19,7 +19,11 @@ harness then compares, with norm-wise tolerances (``||ours - theirs|| / ||theirs
   each step's change is compared, not a trajectory that any rounding makes diverge.
 
 Task-agnostic: detection, segmentation and classification tests build the sides (see
-test_picodet_v2_training.py).
+test_picodet_v2_training.py, test_train_picodet_csppan.py, test_train_pplcnet_cls.py); ours from
+a config with :func:`mmengine_side`, a Paddle ``Momentum``'s coefficients with
+:func:`paddle_momentum_hyper`. Float64 throughout (these random-weight 2-photo problems are too
+sensitive for float32's rounding); :func:`fast_float64_depthwise` keeps torch's float64
+depthwise convolutions from running channel by channel.
 
 Learning rates at any iteration without a loop over the run: a config's ``param_scheduler`` is
 built as the Runner builds it with :func:`build_schedulers` and moved to iteration ``t`` with
