@@ -41,7 +41,7 @@ from pplc_vision.references import paddledet as ref
 from ppdet_demo import demo_samples
 from training_parity import (Side, assert_all_close, assert_grads_match,
                              assert_hyperparameters_match, assert_losses_match,
-                             assert_steps_match)
+                             assert_steps_match, fast_float64_depthwise)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, 'configs', 'det', 'picodet-v2_s_320_coco.py')
@@ -215,8 +215,15 @@ def compare_targets(ours: list, theirs: list) -> int:
     return int(positive.sum())
 
 
+@pytest.fixture(scope='module')
+def fast_depthwise():
+    """Our float64 depthwise convolutions by shifts (a speed-up; see fast_float64_depthwise)."""
+    with fast_float64_depthwise():
+        yield
+
+
 @pytest.mark.parametrize('phase', PHASES)
-def test_training_steps_match_paddledetection(reference, phase):
+def test_training_steps_match_paddledetection(reference, fast_depthwise, phase):
     """Assigned targets, loss terms (1e-4), gradients (1e-3), each parameter's learning rate
     and decay, and the weight change of each of ``STEPS`` optimizer steps (1e-3; see STEPS),
     all in float64: in float32 the rounding alone moves our gradients up to 3% from our float64
