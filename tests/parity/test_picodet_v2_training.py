@@ -41,7 +41,7 @@ from pplc_vision.references import paddledet as ref
 from ppdet_demo import demo_samples
 from training_parity import (Side, assert_all_close, assert_grads_match,
                              assert_hyperparameters_match, assert_losses_match,
-                             assert_steps_match, fast_float64_depthwise)
+                             assert_steps_match)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, 'configs', 'det', 'picodet-v2_s_320_coco.py')
@@ -213,13 +213,6 @@ def compare_targets(ours: list, theirs: list) -> int:
                      dict(boxes=their_boxes[positive], scores=their_scores.max(-1)), 1e-4,
                      'assigned targets')
     return int(positive.sum())
-
-
-@pytest.fixture(scope='module')
-def fast_depthwise():
-    """Our float64 depthwise convolutions by shifts (a speed-up; see fast_float64_depthwise)."""
-    with fast_float64_depthwise():
-        yield
 
 
 @pytest.mark.parametrize('phase', PHASES)

@@ -40,7 +40,7 @@ from ppdet_demo import demo_samples
 from training_parity import (Side, assert_all_close, assert_grads_match,
                              assert_hyperparameters_match, assert_losses_match,
                              assert_steps_match, build_schedulers, depthwise_conv2d_by_shifts,
-                             fast_float64_depthwise, mmengine_side, paddle_momentum_hyper)
+                             mmengine_side, paddle_momentum_hyper)
 
 from pplc_vision.apis import build_model_from_config
 from pplc_vision.converters.paddledet import convert_paddledet_picodet, picodet_key
@@ -186,13 +186,6 @@ class Sides(NamedTuple):
     our_losses: Dict[str, float]
     their_targets: List[tuple]
     our_targets: List[tuple]
-
-
-@pytest.fixture(scope='module')
-def fast_depthwise():
-    """Our float64 depthwise convolutions by shifts (a speed-up; see fast_float64_depthwise)."""
-    with fast_float64_depthwise():
-        yield
 
 
 def test_depthwise_by_shifts_is_conv2d():
