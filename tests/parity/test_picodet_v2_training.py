@@ -41,7 +41,7 @@ from pplc_vision.references import paddledet as ref
 from ppdet_demo import demo_samples
 from training_parity import (Side, assert_all_close, assert_grads_match,
                              assert_hyperparameters_match, assert_losses_match,
-                             assert_steps_match)
+                             assert_steps_match, paddle_momentum_side)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, 'configs', 'det', 'picodet-v2_s_320_coco.py')
@@ -127,24 +127,8 @@ def paddle_side(reference: Reference, epoch: int, records: list) -> Side:
         return out['loss'], dict(loss_cls=out['loss_vfl'], loss_bbox=out['loss_bbox'],
                                  loss_dfl=out['loss_dfl'])
 
-    def step():
-        optimizer.step()
-        schedule.step()
-        optimizer.clear_grad()
-
-    def hyper_of(p):
-        # paddle's Momentum fuses L2 into its update: a parameter's own L2Decay (ppdet's
-        # ConvNormLayer and LCNet BNs: 0) or else the optimizer's (its regularization is None)
-        assert p.regularizer is None or isinstance(p.regularizer, paddle.regularizer.L2Decay)
-        decay = p.regularizer._coeff if p.regularizer is not None else \
-            optimizer._regularization_coeff
-        assert p.regularizer is not None or optimizer._regularization_method == 'l2_decay'
-        return optimizer.get_lr() * p.optimize_attr['learning_rate'], float(decay)
-
-    trainable = {n: p for n, p in model.named_parameters() if not p.stop_gradient}  # no BN stats
-    return Side(loss_fn, trainable, lambda n: picodet_key(n, 'v2'),
-                lambda t: t.numpy(), lambda p: None if p.grad is None else p.grad.numpy(),
-                hyper_of, step, lambda p, value: p.set_value(value))
+    return paddle_momentum_side(loss_fn, model, optimizer, schedule,
+                                lambda n: picodet_key(n, 'v2'))
 
 
 def torch_side(reference: Reference, epoch: int, records: list) -> Side:

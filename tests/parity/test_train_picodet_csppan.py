@@ -40,7 +40,7 @@ from ppdet_demo import demo_samples
 from training_parity import (Side, assert_all_close, assert_grads_match,
                              assert_hyperparameters_match, assert_losses_match,
                              assert_steps_match, build_schedulers, depthwise_conv2d_by_shifts,
-                             mmengine_side, paddle_momentum_hyper)
+                             mmengine_side, paddle_momentum_side)
 
 from pplc_vision.apis import build_model_from_config
 from pplc_vision.converters.paddledet import convert_paddledet_picodet, picodet_key
@@ -127,15 +127,8 @@ def paddle_side(reference: Reference, records: list) -> Side:
         return out['loss'], dict(loss_cls=out['loss_vfl'], loss_bbox=out['loss_bbox'],
                                  loss_dfl=out['loss_dfl'])
 
-    def step():
-        optimizer.step()
-        schedule.step()
-        optimizer.clear_grad()
-
-    trainable = {n: p for n, p in model.named_parameters() if not p.stop_gradient}
-    return Side(loss_fn, trainable, lambda n: picodet_key(n, 'csppan'), lambda t: t.numpy(),
-                lambda p: None if p.grad is None else p.grad.numpy(),
-                paddle_momentum_hyper(optimizer), step)
+    return paddle_momentum_side(loss_fn, model, optimizer, schedule,
+                                lambda n: picodet_key(n, 'csppan'))
 
 
 def torch_side(reference: Reference, records: list) -> Side:

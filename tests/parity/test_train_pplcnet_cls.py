@@ -42,7 +42,7 @@ from mmpretrain.structures import DataSample
 from paddle_schedules import IMAGENET_TRAIN_IMAGES, paddleclas_cosine, steps_per_epoch
 from training_parity import (Side, assert_grads_match, assert_hyperparameters_match,
                              assert_losses_match, assert_steps_match, build_schedulers,
-                             mmengine_side, paddle_momentum_hyper)
+                             mmengine_side, paddle_momentum_side)
 
 from pplc_vision.apis import build_model_from_config
 from pplc_vision.converters.paddle import convert_paddle_pplcnet, pplcnet_backbone_key
@@ -103,9 +103,8 @@ def paddle_name(name: str):
             'fc.bias': 'head.fc.bias'}[name]
 
 
-def paddle_array(tensor) -> np.ndarray:
-    """A Paddle tensor in our layout: its only 2-D tensor, ``fc``'s weight, is ``[in, out]``."""
-    array = tensor.numpy()
+def paddle_array(array: np.ndarray) -> np.ndarray:
+    """A PPLCNet array in our layout: its only 2-D tensor, ``fc``'s weight, is ``[in, out]``."""
     return array.T if array.ndim == 2 else array
 
 
@@ -142,15 +141,8 @@ def paddle_side(reference: Reference) -> Side:
         loss = paddleclas_celoss(model(images), labels)
         return loss, dict(loss=loss)
 
-    def step():
-        optimizer.step()
-        schedule.step()
-        optimizer.clear_grad()
-
-    trainable = {n: p for n, p in model.named_parameters() if not p.stop_gradient}
-    return Side(loss_fn, trainable, paddle_name, paddle_array,
-                lambda p: None if p.grad is None else paddle_array(p.grad),
-                paddle_momentum_hyper(optimizer), step)
+    return paddle_momentum_side(loss_fn, model, optimizer, schedule, paddle_name,
+                                layout=paddle_array)
 
 
 def torch_side(reference: Reference) -> Side:

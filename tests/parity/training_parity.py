@@ -137,6 +137,26 @@ def paddle_momentum_hyper(optimizer) -> Callable[[object], Tuple[float, float]]:
     return hyper_of
 
 
+def paddle_momentum_side(loss_fn: LossFn, model, optimizer, schedule,
+                         name_map: Callable[[str], Optional[str]],
+                         layout: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> Side:
+    """The reference's side: a Paddle model's trainable parameters (not its BN statistics) with
+    its ``Momentum`` optimizer (:func:`paddle_momentum_hyper`) and ``LRScheduler``, stepped after
+    each optimizer step. ``layout`` turns a parameter's or gradient's array into our layout
+    (PaddleClas' ``fc`` weight is ``[in, out]``); without one, ours can be loaded into it."""
+    def step() -> None:
+        optimizer.step()
+        schedule.step()
+        optimizer.clear_grad()
+
+    to_ours = layout or (lambda array: array)
+    trainable = {n: p for n, p in model.named_parameters() if not p.stop_gradient}
+    return Side(loss_fn, trainable, name_map, lambda t: to_ours(t.numpy()),
+                lambda p: None if p.grad is None else to_ours(p.grad.numpy()),
+                paddle_momentum_hyper(optimizer), step,
+                None if layout else lambda p, value: p.set_value(value))
+
+
 def mmengine_side(loss_fn: LossFn, model: torch.nn.Module, optim_wrapper, schedulers: Sequence,
                   iteration: int) -> Side:
     """Our side: ``model`` (its own parameter names) with a config's optimizer wrapper and
