@@ -36,6 +36,8 @@ GENERATED = ('work_dirs/', 'checkpoints/', 'data/coco/', 'data/imagenet/', 'data
              'data/cdla/', 'data/aic/', 'data/mine/')
 # upstream repositories' paths, quoted as theirs (PaddleDetection's configs, PaddleClas' docs)
 UPSTREAM = ('configs/picodet/', 'configs/keypoint/', 'docs/en/', 'docs/zh_CN/')
+# the authors' yaml configs (ours are .py): PaddleSeg's configs/_base_/cityscapes.yml, ...
+UPSTREAM_SUFFIXES = ('.yml', '.yaml')
 # scripts whose extra arguments go to tools/train.py
 PASSES_TO = {'tools/dist_train.sh': 'tools/train.py', 'tools/run_demo.sh': 'tools/train.py',
              'tools/dist_test.sh': 'tools/test.py'}
@@ -65,8 +67,8 @@ def named_paths(text: str) -> List[str]:
     paths = []
     for raw in _PATH.findall(text):
         path = raw.rstrip('.,;:)')
-        if not path.startswith(GENERATED + UPSTREAM) and \
-                path not in {g.rstrip('/') for g in GENERATED}:
+        if not path.startswith(GENERATED + UPSTREAM) and not path.endswith(UPSTREAM_SUFFIXES) \
+                and path not in {g.rstrip('/') for g in GENERATED}:
             paths.append(path)
     return paths
 

@@ -42,7 +42,7 @@ from pplc_vision.converters.paddleseg import paddleseg_backbone_key, paddleseg_h
 from pplc_vision.references.paddleseg import pplcnet_features_class
 
 from training_parity import (Side, assert_grads_match, assert_hyperparameters_match,
-                             assert_losses_match, assert_steps_match, build_schedulers, lr_at,
+                             assert_losses_match, assert_steps_match, build_schedulers,
                              mmengine_side)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -272,7 +272,6 @@ def torch_side(converted: str, batch: Dict[str, np.ndarray]) -> Side:
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
     schedules = build_schedulers(optim, cfg.param_scheduler, epoch_length=1,
                                  max_iters=cfg.train_cfg.max_iters)
-    lr_at(schedules, ITERATION)
     inputs = torch.from_numpy(batch['image'])
     samples = []
     for label in batch['label']:
@@ -285,7 +284,7 @@ def torch_side(converted: str, batch: Dict[str, np.ndarray]) -> Side:
         terms = {k: v for k, v in losses.items() if 'loss' in k}  # not decode.acc_seg
         return sum(terms.values()), terms
 
-    return mmengine_side(model, optim, schedules, loss_fn)
+    return mmengine_side(loss_fn, model, optim, schedules, ITERATION)
 
 
 def test_training_steps_match_paddleseg(sides):

@@ -19,12 +19,10 @@ import paddle  # first: Paddle runs much slower when torch was imported before i
 import contextlib
 import importlib
 import io
-import json
 import os
 import runpy
 from typing import Dict, NamedTuple
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -40,14 +38,14 @@ from pplc_vision.apis import build_model_from_config
 from pplc_vision.converters.paddledet import picodet_key
 from pplc_vision.references import paddledet as ref
 
+from ppdet_demo import demo_samples
 from training_parity import (Side, assert_all_close, assert_grads_match,
                              assert_hyperparameters_match, assert_losses_match,
-                             assert_steps_match, mmengine_side)
+                             assert_steps_match, paddle_momentum_side)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, 'configs', 'det', 'picodet-v2_s_320_coco.py')
 CLI = os.path.join(ROOT, 'tools', 'model_converters', 'paddledet2mmdet.py')
-DEMO = os.path.join(ROOT, 'data', 'demo_coco')
 SIZE = 320
 # picodet_s_320_coco_lcnet.yml + optimizer_300e.yml at 666f597fd0
 BASE_LR, COSINE_EPOCHS, WARMUP_STEPS, WARMUP_FACTOR = 0.32, 300, 300, 0.1
@@ -69,27 +67,8 @@ STEPS = 3
 
 def demo_batch() -> Dict[str, np.ndarray]:
     """The two demo photos with their boxes through ppdet's operators, padded by ``PadGT``."""
-    ops = importlib.import_module('ppdet.data.transform.operators')
     batch_ops = importlib.import_module('ppdet.data.transform.batch_operators')
-    ann = json.load(open(os.path.join(DEMO, 'annotations.json')))
-    label_of = {c['id']: i for i, c in enumerate(sorted(ann['categories'],
-                                                        key=lambda c: c['id']))}
-    samples = []
-    for image in ann['images']:
-        rgb = cv2.imread(os.path.join(DEMO, 'images', image['file_name']))[:, :, ::-1]
-        boxes = [a for a in ann['annotations'] if a['image_id'] == image['id']]
-        sample = dict(
-            image=np.ascontiguousarray(rgb), im_id=np.array([image['id']]),
-            im_shape=np.array(rgb.shape[:2], np.float32),
-            scale_factor=np.array([1.0, 1.0], np.float32),
-            gt_bbox=np.array([[x, y, x + w, y + h] for x, y, w, h in (a['bbox'] for a in boxes)],
-                             np.float32),
-            gt_class=np.array([[label_of[a['category_id']]] for a in boxes], np.int32))
-        for op in (ops.Resize(target_size=[SIZE, SIZE], keep_ratio=False, interp=2),
-                   ops.NormalizeImage(mean=list(ref.MEAN), std=list(ref.STD), is_scale=True),
-                   ops.Permute()):
-            sample = op(sample)
-        samples.append(sample)
+    samples = demo_samples(SIZE)
     samples = batch_ops.PadGT()(samples)
     batch = {k: np.stack([s[k] for s in samples]) for k in
              ('image', 'im_id', 'gt_bbox', 'gt_class', 'pad_gt_mask')}
@@ -148,24 +127,8 @@ def paddle_side(reference: Reference, epoch: int, records: list) -> Side:
         return out['loss'], dict(loss_cls=out['loss_vfl'], loss_bbox=out['loss_bbox'],
                                  loss_dfl=out['loss_dfl'])
 
-    def step():
-        optimizer.step()
-        schedule.step()
-        optimizer.clear_grad()
-
-    def hyper_of(p):
-        # paddle's Momentum fuses L2 into its update: a parameter's own L2Decay (ppdet's
-        # ConvNormLayer and LCNet BNs: 0) or else the optimizer's (its regularization is None)
-        assert p.regularizer is None or isinstance(p.regularizer, paddle.regularizer.L2Decay)
-        decay = p.regularizer._coeff if p.regularizer is not None else \
-            optimizer._regularization_coeff
-        assert p.regularizer is not None or optimizer._regularization_method == 'l2_decay'
-        return optimizer.get_lr() * p.optimize_attr['learning_rate'], float(decay)
-
-    trainable = {n: p for n, p in model.named_parameters() if not p.stop_gradient}  # no BN stats
-    return Side(loss_fn, trainable, lambda n: picodet_key(n, 'v2'),
-                lambda t: t.numpy(), lambda p: None if p.grad is None else p.grad.numpy(),
-                hyper_of, step, lambda p, value: p.set_value(value))
+    return paddle_momentum_side(loss_fn, model, optimizer, schedule,
+                                lambda n: picodet_key(n, 'v2'))
 
 
 def torch_side(reference: Reference, epoch: int, records: list) -> Side:
@@ -202,12 +165,23 @@ def torch_side(reference: Reference, epoch: int, records: list) -> Side:
         sample.gt_instances = InstanceData(bboxes=torch.from_numpy(boxes[real]).double(),
                                            labels=torch.from_numpy(labels[real, 0]).long())
         samples.append(sample)
+    group_of = {id(p): g for g in optim.optimizer.param_groups for p in g['params']}
 
     def loss_fn():
         losses = model.loss(inputs, samples)
         return sum(losses.values()), losses
 
-    return mmengine_side(model, optim, schedules, loss_fn)
+    def step():
+        optim.step()
+        for schedule in schedules:
+            schedule.step()
+        optim.zero_grad()
+
+    return Side(loss_fn, dict(model.named_parameters()), lambda n: n,
+                lambda t: t.detach().numpy(),
+                lambda p: None if p.grad is None else p.grad.numpy().copy(),
+                lambda p: (group_of[id(p)]['lr'], group_of[id(p)]['weight_decay']), step,
+                lambda p, value: p.data.copy_(torch.from_numpy(value)))
 
 
 def compare_targets(ours: list, theirs: list) -> int:
@@ -226,7 +200,7 @@ def compare_targets(ours: list, theirs: list) -> int:
 
 
 @pytest.mark.parametrize('phase', PHASES)
-def test_training_steps_match_paddledetection(reference, phase):
+def test_training_steps_match_paddledetection(reference, fast_depthwise, phase):
     """Assigned targets, loss terms (1e-4), gradients (1e-3), each parameter's learning rate
     and decay, and the weight change of each of ``STEPS`` optimizer steps (1e-3; see STEPS),
     all in float64: in float32 the rounding alone moves our gradients up to 3% from our float64

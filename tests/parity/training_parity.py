@@ -19,17 +19,23 @@ harness then compares, with norm-wise tolerances (``||ours - theirs|| / ||theirs
   each step's change is compared, not a trajectory that any rounding makes diverge.
 
 Task-agnostic: detection, segmentation and classification tests build the sides (see
-test_picodet_v2_training.py).
+test_picodet_v2_training.py, test_train_picodet_csppan.py, test_train_pplcnet_cls.py); ours from
+a config with :func:`mmengine_side`, a Paddle ``Momentum``'s coefficients with
+:func:`paddle_momentum_hyper`. Float64 throughout (these random-weight 2-photo problems are too
+sensitive for float32's rounding); :func:`fast_float64_depthwise` keeps torch's float64
+depthwise convolutions from running channel by channel.
 
 Learning rates at any iteration without a loop over the run: a config's ``param_scheduler`` is
 built as the Runner builds it with :func:`build_schedulers` and moved to iteration ``t`` with
 :func:`lr_at` (closed-form phases, pplc_vision/engine/lr_schedulers.py); Paddle's side is an
 ``LRScheduler`` moved with ``step(t)`` (paddle_schedules.py).
 """
+import contextlib
 import copy
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
+import torch
 from mmengine.registry import PARAM_SCHEDULERS
 
 from pplc_vision.engine.lr_schedulers import ClosedFormScheduler
@@ -126,20 +132,61 @@ class Side:
             self.set_value(p, weights[k])
 
 
-def mmengine_side(model, optim_wrapper, schedulers: Sequence, loss_fn: LossFn) -> Side:
-    """Our side: a model (torch) with its mmengine ``OptimWrapper`` and parameter schedulers,
-    stepped as mmengine's Runner steps them (optimizer, then each scheduler, then zero grad)."""
-    import torch
-    group_of = {id(p): g for g in optim_wrapper.optimizer.param_groups for p in g['params']}
+def paddle_momentum_hyper(optimizer) -> Callable[[object], Tuple[float, float]]:
+    """``Side.hyper_of`` of a ``paddle.optimizer.Momentum``: each parameter's learning rate (the
+    scheduler's times its ``optimize_attr``) and L2 coefficient. Momentum fuses L2 into its
+    update (``paddle/optimizer/momentum.py``, ``_append_optimize_op``): a parameter's own
+    ``L2Decay`` (PaddleClas' and ppdet's BN: 0) wins over the optimizer's, which it keeps as
+    ``_regularization_coeff`` (its ``regularization`` is None)."""
+    import paddle
 
-    def step():
+    def hyper_of(p) -> Tuple[float, float]:
+        assert p.regularizer is None or isinstance(p.regularizer, paddle.regularizer.L2Decay)
+        assert p.regularizer is not None or optimizer._regularization_method == 'l2_decay'
+        decay = p.regularizer._coeff if p.regularizer is not None else \
+            optimizer._regularization_coeff
+        return optimizer.get_lr() * p.optimize_attr['learning_rate'], float(decay)
+
+    return hyper_of
+
+
+def paddle_momentum_side(loss_fn: LossFn, model, optimizer, schedule,
+                         name_map: Callable[[str], Optional[str]],
+                         layout: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> Side:
+    """The reference's side: a Paddle model's trainable parameters (not its BN statistics) with
+    its ``Momentum`` optimizer (:func:`paddle_momentum_hyper`) and ``LRScheduler``, stepped after
+    each optimizer step. ``layout`` turns a parameter's or gradient's array into our layout
+    (PaddleClas' ``fc`` weight is ``[in, out]``); without one, ours can be loaded into it."""
+    def step() -> None:
+        optimizer.step()
+        schedule.step()
+        optimizer.clear_grad()
+
+    to_ours = layout or (lambda array: array)
+    trainable = {n: p for n, p in model.named_parameters() if not p.stop_gradient}
+    return Side(loss_fn, trainable, name_map, lambda t: to_ours(t.numpy()),
+                lambda p: None if p.grad is None else to_ours(p.grad.numpy()),
+                paddle_momentum_hyper(optimizer), step,
+                None if layout else lambda p, value: p.set_value(value))
+
+
+def mmengine_side(loss_fn: LossFn, model: torch.nn.Module, optim_wrapper, schedulers: Sequence,
+                  iteration: int) -> Side:
+    """Our side: ``model`` (its own parameter names) with a config's optimizer wrapper and
+    closed-form schedulers (:func:`build_schedulers`), set to the learning rates of
+    ``iteration`` now; each step moves them to the next iteration's (:func:`lr_at`)."""
+    lr_at(schedulers, iteration)
+    group_of = {id(p): g for g in optim_wrapper.optimizer.param_groups for p in g['params']}
+    next_iteration = [iteration + 1]
+
+    def step() -> None:
         optim_wrapper.step()
-        for scheduler in schedulers:
-            scheduler.step()
+        lr_at(schedulers, next_iteration[0])
+        next_iteration[0] += 1
         optim_wrapper.zero_grad()
 
     return Side(loss_fn, dict(model.named_parameters()), lambda n: n,
-                lambda t: t.detach().numpy(),
+                lambda t: t.detach().numpy().copy(),
                 lambda p: None if p.grad is None else p.grad.numpy().copy(),
                 lambda p: (group_of[id(p)]['lr'], group_of[id(p)]['weight_decay']), step,
                 lambda p, value: p.data.copy_(torch.from_numpy(value)))
@@ -216,6 +263,50 @@ def _assert_changes_match(ours: Side, theirs: Side, start_ours: Arrays, start_th
     still = [k for k in change_ours if k not in moved
              and np.linalg.norm(change_ours[k]) > tol * floor]
     assert not still, f'{what}: ours changed weights that the reference kept: {still[:5]}'
+
+
+def depthwise_conv2d_by_shifts(x: torch.Tensor, weight: torch.Tensor,
+                               bias: Optional[torch.Tensor], stride: Tuple[int, int],
+                               padding: Tuple[int, int], dilation: Tuple[int, int]
+                               ) -> torch.Tensor:
+    """A depthwise convolution as the sum of ``k x k`` shifted, channel-scaled views of the
+    padded input: the same function as ``F.conv2d(..., groups=channels)``."""
+    kh, kw = weight.shape[-2:]
+    x = torch.nn.functional.pad(x, (padding[1], padding[1], padding[0], padding[0]))
+    height = (x.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    width = (x.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    out = None
+    for i in range(kh):
+        for j in range(kw):
+            top, left = i * dilation[0], j * dilation[1]
+            view = x[:, :, top:top + (height - 1) * stride[0] + 1:stride[0],
+                     left:left + (width - 1) * stride[1] + 1:stride[1]]
+            term = view * weight[:, 0, i, j].view(1, -1, 1, 1)
+            out = term if out is None else out + term
+    return out if bias is None else out + bias.view(1, -1, 1, 1)
+
+
+@contextlib.contextmanager
+def fast_float64_depthwise() -> Iterator[None]:
+    """Float64 depthwise convolutions of ``nn.Conv2d`` computed by
+    :func:`depthwise_conv2d_by_shifts` while the context is active: torch's CPU kernel for
+    float64 runs them one channel at a time (``_slow_conv2d``), which made one training step of
+    a PicoDet at 352 pixels take 17 s instead of 2 s. Other convolutions are unchanged."""
+    original = torch.nn.Conv2d._conv_forward
+
+    def conv_forward(self, input, weight, bias):
+        if (input.dtype == torch.float64 and self.groups > 1
+                and self.groups == self.in_channels == self.out_channels
+                and self.padding_mode == 'zeros' and not isinstance(self.padding, str)):
+            return depthwise_conv2d_by_shifts(input, weight, bias, self.stride, self.padding,
+                                              self.dilation)
+        return original(self, input, weight, bias)
+
+    torch.nn.Conv2d._conv_forward = conv_forward
+    try:
+        yield
+    finally:
+        torch.nn.Conv2d._conv_forward = original
 
 
 def build_schedulers(optimizer, param_scheduler: Sequence[dict], epoch_length: int,

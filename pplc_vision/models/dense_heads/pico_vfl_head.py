@@ -129,7 +129,7 @@ class PicoVFLHead(PicoGFLHead):
         label_weights = anchors.new_zeros(num_valid, dtype=torch.float)
         pos_inds, neg_inds = sampling_result.pos_inds, sampling_result.neg_inds
         if len(pos_inds) > 0:
-            bbox_targets[pos_inds, :] = sampling_result.pos_gt_bboxes
+            bbox_targets[pos_inds, :] = sampling_result.pos_gt_bboxes.to(bbox_targets.dtype)
             bbox_weights[pos_inds, :] = 1.0
             labels[pos_inds] = sampling_result.pos_gt_labels
             pos_weight = self.train_cfg['pos_weight']
