@@ -12,26 +12,38 @@ from .timing import format_spread
 
 def render_table(measured: Dict[str, Any]) -> str:
     """A measured table as markdown: our params, MACs and latency (median and spread across
-    rounds) beside the paper's; the achieved GMAC/s against the same run's roofline; with a
+    rounds) beside the paper's (with each row's input size and the published metric with its
+    source where the table has them); the achieved GMAC/s against the same run's roofline; with a
     throughput batch, images per second at batch 1 and at that batch."""
     specs = measured['engines']
-    header = (['model', 'params (M) ours / paper', 'MACs (M) ours / paper',
-               'paper latency (ms)'] + [f'{s} (ms)' for s in specs])
+    table_hw = measured['input_hw']
+    # a table whose rows are timed at their own sizes, or mixes whose metric it shows, says so
+    sized = any(m.get('input_hw', table_hw) != table_hw for m in measured['rows'])
+    sourced = any(m['row'].get('metric_source') for m in measured['rows'])
+    header = (['model'] + ['input'] * sized + ['params (M) ours / paper', 'MACs (M) ours / paper']
+              + [f"authors' {measured.get('metric', 'metric')} (source)"] * sourced
+              + ['paper latency (ms)'] + [f'{s} (ms)' for s in specs])
     rounds = measured.get('rounds', 1)
-    lines = [f"### {measured['title']}", '',
-             environment_line(measured['environment'], measured['threads']) +
-             f" Latency: median over all timed calls, in brackets the p10-p90 of the {rounds} "
-             f"round medians (engines interleaved: each round runs every engine, "
-             f"{measured.get('warmup_per_round', '?')} untimed then "
-             f"{measured.get('iters_per_round', '?')} timed calls each); the precision is in "
-             f"each column name.", '',
-             '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    lines = [f"### {measured['title']}", '']
+    if measured.get('note'):
+        lines += [measured['note'], '']
+    lines += [environment_line(measured['environment'], measured['threads']) +
+              f" Latency: median over all timed calls, in brackets the p10-p90 of the {rounds} "
+              f"round medians (engines interleaved: each round runs every engine, "
+              f"{measured.get('warmup_per_round', '?')} untimed then "
+              f"{measured.get('iters_per_round', '?')} timed calls each); the precision is in "
+              f"each column name.", '',
+              '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for m in measured['rows']:
         row = m['row']
         paper_params = f"{row['params_m']}" if row['params_m'] is not None else '-'
         paper_macs = f"{row['macs_m']:g}" if row['macs_m'] is not None else '-'
-        cells = [row['name'], f"{m['params_m']:.2f} / {paper_params}",
-                 f"{m['macs_m']:.0f} / {paper_macs}", f"{row['latency_ms']:g}"]
+        cells = ([row['name']] + ['x'.join(map(str, m.get('input_hw', table_hw)))] * sized +
+                 [f"{m['params_m']:.2f} / {paper_params}", f"{m['macs_m']:.0f} / {paper_macs}"])
+        if sourced:
+            cells.append(f"{row['metric']:g} ({row['metric_source']})"
+                         if row['metric'] is not None else '-')
+        cells.append(f"{row['latency_ms']:g}" if row['latency_ms'] is not None else '-')
         cells += [format_spread(m['latency'][s]) for s in specs]
         lines.append('| ' + ' | '.join(cells) + ' |')
     if measured['ratios']:

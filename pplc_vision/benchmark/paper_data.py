@@ -4,7 +4,9 @@ Table 2's rows build this repository's classification configs (``configs/cls/ppl
 so the comparison checks what users train; Table 3's MobileNetV3 baselines are Paddle's network
 (our ``PaddleMobileNetV3`` classifier), the other baselines come from torchvision and timm;
 Tables 4 and 5 build the detection and segmentation configs. The paper timed on an Intel Xeon Gold
-6148 with 10 threads and Paddle Inference + MKLDNN.
+6148 with 10 threads and Paddle Inference + MKLDNN. The ``picodet`` table sets Table 4's PP-LCNet
+detector beside PaddleDetection's later PicoDet families on PP-LCNet (CSP-PAN and v2), each row
+at its own input size, with PaddleDetection's published COCO mAP.
 """
 import dataclasses
 from typing import Dict, Optional, Tuple
@@ -18,19 +20,27 @@ class PaperRow:
     # 'torchvision:<fn>:<width>', 'shufflenetv2:<stages>', 'timm:<name>' or 'config:<path>'
     params_m: Optional[float]
     macs_m: Optional[float]
-    metric: float  # top-1 (Tables 2, 3), mAP (4) or mIoU (5), in %
-    latency_ms: float
+    metric: Optional[float]  # top-1 (Tables 2, 3), mAP (4) or mIoU (5), in %; None: unpublished
+    latency_ms: Optional[float]  # None: not published on a comparable CPU
+    input_hw: Optional[Tuple[int, int]] = None  # timed at this size instead of the table's
+    metric_source: Optional[str] = None  # whose metric, when a table mixes sources
 
 
 @dataclasses.dataclass(frozen=True)
 class PaperTable:
-    """A table: its rows, the input size it is timed at, and the pairs whose ratios matter."""
+    """A table: its rows, the input size it is timed at (unless a row names its own), and the
+    pairs whose ratios matter."""
     key: str
     title: str
     rows: Tuple[PaperRow, ...]
     input_hw: Tuple[int, int]
     metric: str
     pairs: Tuple[Tuple[str, str], ...]  # (ours, baseline): ratio = ours / baseline
+    note: str = ''  # printed under the title: what the published columns are
+
+    def row_hw(self, row: PaperRow) -> Tuple[int, int]:
+        """The input size ``row`` is timed at."""
+        return row.input_hw or self.input_hw
 
 
 # (scale, params M, MACs M, top-1, top-5, latency ms): Table 2 without SSLD.
@@ -88,6 +98,31 @@ TABLE5 = (
              'config:configs/seg/deeplabv3plus_pplcnet_1x_os32_cityscapes.py', None, None, 66.03,
              96),
 )
+# PicoDet on PP-LCNet, three generations: the paper's Table 4 detector (at 416), PaddleDetection's
+# CSP-PAN PicoDet-LCNet (configs/picodet/legacy_model/, 416) and PicoDet v2 (LCPAN + PicoHeadV2,
+# configs/picodet/picodet_{xs,s,m,l}_{320,416}_coco_lcnet.yml). mAP 0.5:0.95 and params: the
+# authors' published figures, configs/picodet/legacy_model/README.md and
+# configs/picodet/README_en.md at PaddleDetection 666f597fd0 (docs/model_zoo_picodet_v2.md). Their
+# latencies are ARM phones' (Snapdragon 865, Paddle Lite), not comparable with a CPU: None.
+# The CSP-PAN 1x has no published weights, hence no mAP.
+PADDLEDET_ZOO = 'PaddleDetection zoo'
+_PICODET_V2 = (  # (size, input, authors' mAP, authors' params M)
+    ('xs', 320, 23.5, 0.70), ('xs', 416, 26.2, 0.70), ('s', 320, 29.1, 1.18),
+    ('s', 416, 32.5, 1.18), ('m', 320, 34.4, 3.46), ('m', 416, 37.5, 3.46),
+    ('l', 320, 36.1, 5.80), ('l', 416, 39.4, 5.80),
+)
+PICODET = (
+    dataclasses.replace(TABLE4[-1], name='PicoDet PP-LCNet-1x (Table 4)',
+                        input_hw=(416, 416), metric_source='PP-LCNet paper'),
+    PaperRow('PicoDet-LCNet-1x (CSP-PAN)', 'config:configs/det/picodet-csppan_pplcnet_1x_coco.py',
+             None, None, None, None, (416, 416)),
+    PaperRow('PicoDet-LCNet-1.5x (CSP-PAN)',
+             'config:configs/det/picodet-csppan_pplcnet_1.5x_coco.py', 3.10, None, 36.3, None,
+             (416, 416), PADDLEDET_ZOO),
+) + tuple(
+    PaperRow(f'PicoDet v2 {s.upper()} {hw}', f'config:configs/det/picodet-v2_{s}_{hw}_coco.py',
+             params, None, mAP, None, (hw, hw), PADDLEDET_ZOO)
+    for s, hw, mAP, params in _PICODET_V2)
 
 TABLES: Dict[str, PaperTable] = {
     'table2': PaperTable('table2', 'Table 2: PP-LCNet scales (ImageNet classifiers)', TABLE2,
@@ -110,4 +145,15 @@ TABLES: Dict[str, PaperTable] = {
         (1024, 2048), 'mIoU',
         (('DeepLabV3+ PP-LCNet-0.5x', 'DeepLabV3+ MobileNetV3-large-0.5x'),
          ('DeepLabV3+ PP-LCNet-1x', 'DeepLabV3+ MobileNetV3-large-0.75x'))),
+    # No ratio pairs: the rows differ in neck, head and input size at once, and no published
+    # latency on a CPU stands beside them to compare a ratio with.
+    'picodet': PaperTable(
+        'picodet', 'PicoDet families on PP-LCNet (network alone, no NMS), each at its input size',
+        PICODET, (416, 416), 'mAP', (),
+        note="The mAP (COCO val2017, 0.5:0.95) and params in the \"paper\" columns are the "
+        "authors' published figures, not ours (no COCO here): the PP-LCNet paper's Table 4 for "
+        "its detector, PaddleDetection's model zoo at 666f597fd0 for the others "
+        "(docs/model_zoo_picodet_v2.md); PaddleDetection publishes its latencies on ARM phones "
+        "only, so none is shown, and the CSP-PAN 1x has no published weights (no mAP). Rows "
+        "differ in neck, head and input size together, so no latency ratios are given."),
 }

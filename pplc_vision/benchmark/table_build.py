@@ -113,17 +113,20 @@ def measure_table(table: PaperTable,
     for row in selected:
         settings.log(f'{table.key}: {row.name}')
         model = build_row_model(row.build, settings.root)
-        complexity = measure_complexity(model, (3, ) + tuple(table.input_hw))
+        hw = table.row_hw(row)
+        complexity = measure_complexity(model, (3, *hw))
         calibration, drift = prepare_engine_inputs(
-            model, table.input_hw, images, settings.calib_images,
+            model, hw, images, settings.calib_images,
             max(settings.drift_images, throughput_batch or 0))
         latencies, throughput = race_engines(
             model, drift, engines, settings, calibration, complexity.macs_m * 1e6,
             env['roofline'], throughput_batch, cores)
-        measured.append(dict(row=dataclasses.asdict(row), params_m=complexity.params_m,
+        measured.append(dict(row=dataclasses.asdict(row), input_hw=list(hw),
+                             params_m=complexity.params_m,
                              macs_m=complexity.macs_m, latency=latencies,
                              throughput=throughput))
-    return dict(table=table.key, title=table.title, input_hw=list(table.input_hw),
+    return dict(table=table.key, title=table.title, note=table.note, metric=table.metric,
+                input_hw=list(table.input_hw),
                 threads=settings.threads, engines=[f'{e}:{p}' for e, p in engines],
                 rows=measured, rounds=settings.rounds,
                 warmup_per_round=max(settings.round_warmup, 1),

@@ -1,6 +1,8 @@
 """The paper-table reproduction: rows build, ratios and markdown come out right."""
+import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -439,3 +441,75 @@ def test_a_spread_out_baseline_gives_the_speedup_as_a_range():
     paddle['rounds_ms'].update(p10=3.6, p90=4.4)  # 20%: one ratio carries
     assert 'speedup_range' not in same_precision_speedups(
         {'paddle_inference:fp32': paddle, 'openvino:fp32': ours}, {})['openvino:fp32']
+
+
+# Each picodet row's input size, params (M) and MACs (G) as `python tools/analysis_tools/
+# get_flops.py CONFIG --shape S` prints them (the v2 rows: docs/model_zoo_picodet_v2.md's "our"
+# columns, checked against the same counter by tests/test_det/test_picodet_v2_zoo_doc.py).
+PICODET_GET_FLOPS = {
+    'PicoDet PP-LCNet-1x (Table 4)': (416, '1.295', '0.821'),
+    'PicoDet-LCNet-1x (CSP-PAN)': (416, '1.831', '1.239'),
+    'PicoDet-LCNet-1.5x (CSP-PAN)': (416, '3.108', '1.900'),
+    'PicoDet v2 XS 320': (320, '0.704', '0.341'), 'PicoDet v2 XS 416': (416, '0.704', '0.577'),
+    'PicoDet v2 S 320': (320, '1.186', '0.496'), 'PicoDet v2 S 416': (416, '1.186', '0.838'),
+    'PicoDet v2 M 320': (320, '3.465', '1.299'), 'PicoDet v2 M 416': (416, '3.465', '2.196'),
+    'PicoDet v2 L 320': (320, '5.804', '2.120'), 'PicoDet v2 L 416': (416, '5.804', '3.584'),
+}
+
+
+def test_picodet_table_publishes_the_authors_figures():
+    """The v2 rows' mAP and params are docs/model_zoo_picodet_v2.md's authors' columns (from
+    PaddleDetection's configs/picodet/README_en.md at 666f597fd0), the CSP-PAN 1.5x's its legacy
+    README's (36.3 mAP, 3.10 M), the Table 4 row the paper's; no latency but the paper's."""
+    doc = open(os.path.join(ROOT, 'docs', 'model_zoo_picodet_v2.md')).read()
+    # | PicoDet-S | 416 | `configs/det/picodet-v2_s_416_coco.py` | [..](..) | 32.5 / 47.6 | 1.18 |
+    zoo = {config: (float(mAP), float(params)) for config, mAP, params in re.findall(
+        r'^\| PicoDet-\w+ \| \d+ \| `configs/det/([^`]+)` \|[^|]+\| ([\d.]+) / [\d.]+ \| '
+        r'([\d.]+) \|', doc, re.M)}
+    rows = TABLES['picodet'].rows
+    assert [r.name for r in rows] == list(PICODET_GET_FLOPS)
+    table4, csp1x, csp15x, *v2 = rows
+    assert (table4.build, table4.metric, table4.latency_ms) == (TABLES['table4'].rows[-1].build,
+                                                                26.9, 7.9)
+    assert (csp1x.metric, csp1x.params_m, csp1x.metric_source) == (None, None, None)
+    assert (csp15x.metric, csp15x.params_m) == (36.3, 3.10)
+    assert len(v2) == 8
+    for row in v2:
+        config = row.build.split('/')[-1]
+        assert f'_{row.input_hw[0]}_' in config and zoo[config] == (row.metric, row.params_m)
+    assert all(r.latency_ms is None and r.macs_m is None for r in rows[1:])
+    assert TABLES['picodet'].pairs == ()
+
+
+def test_picodet_table_times_each_row_at_its_size(tmp_path, monkeypatch, capsys):
+    """The picodet table's tiny run (one timed call per row): each row timed at its own input
+    size, params and MACs those of get_flops.py, the section rendered with the input column and
+    the authors' mAP with its source."""
+    monkeypatch.setitem(sys.modules, 'paddle', None)  # the tool imports paddle first if it can
+    spec = importlib.util.spec_from_file_location('reproduce_tables', TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.parse_args([]).tables.index('picodet') == \
+        tool.parse_args([]).tables.index('table4') + 1  # in the default run, after Table 4
+    out, doc = tmp_path / 'tables.json', tmp_path / 'benchmarks.md'
+    assert tool.main(['--tables', 'picodet', '--engines', 'pytorch:fp32', '--threads', '1',
+                      '--rounds', '1', '--warmup', '0', '--iters', '1', '--calib-images', '1',
+                      '--drift-images', '1', '--json', str(out), '--doc', str(doc)]) == 0
+    table = json.loads(out.read_text())['picodet']
+    assert [m['row']['name'] for m in table['rows']] == list(PICODET_GET_FLOPS)
+    assert table['ratios'] == []
+    for m in table['rows']:
+        size, params, macs = PICODET_GET_FLOPS[m['row']['name']]
+        assert m['input_hw'] == [size, size], m['row']['name']
+        assert m['latency']['pytorch:fp32']['input_shape'] == [1, 3, size, size]
+        assert (f"{m['params_m']:.3f}", f"{m['macs_m'] / 1e3:.3f}") == (params, macs)
+    section = doc.read_text().split('<!-- BEGIN picodet -->')[1].split('<!-- END picodet -->')[0]
+    assert TABLES['picodet'].note in section
+    assert ("| model | input | params (M) ours / paper | MACs (M) ours / paper | authors' mAP "
+            "(source) | paper latency (ms) | pytorch:fp32 (ms) |") in section
+    assert '| PicoDet PP-LCNet-1x (Table 4) | 416x416 | 1.30 / - | 821 / - | 26.9 (PP-LCNet ' \
+        'paper) | 7.9 |' in section
+    assert '| PicoDet-LCNet-1x (CSP-PAN) | 416x416 | 1.83 / - | 1239 / - | - | - |' in section
+    assert '| PicoDet v2 S 320 | 320x320 | 1.19 / 1.18 | 496 / - | 29.1 (PaddleDetection zoo) ' \
+        '| - |' in section
+    assert 'Latency ratios' not in section
