@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from pplc_vision.apis import load_config
 from pplc_vision.benchmark.machine import environment
 from pplc_vision.benchmark.markdown import render_paddle, render_table, update_markdown_section
 from pplc_vision.benchmark import markdown, paddle_race
@@ -460,7 +461,8 @@ PICODET_GET_FLOPS = {
 def test_picodet_table_publishes_the_authors_figures():
     """The v2 rows' mAP and params are docs/model_zoo_picodet_v2.md's authors' columns (from
     PaddleDetection's configs/picodet/README_en.md at 666f597fd0), the CSP-PAN 1.5x's its legacy
-    README's (36.3 mAP, 3.10 M), the Table 4 row the paper's; no latency but the paper's."""
+    README's (36.3 mAP, 3.10 M), the Table 4 row the paper's; no latency but the paper's; each row
+    at its config's evaluation size."""
     doc = open(os.path.join(ROOT, 'docs', 'model_zoo_picodet_v2.md')).read()
     # | PicoDet-S | 416 | `configs/det/picodet-v2_s_416_coco.py` | [..](..) | 32.5 / 47.6 | 1.18 |
     zoo = {config: (float(mAP), float(params)) for config, mAP, params in re.findall(
@@ -479,6 +481,9 @@ def test_picodet_table_publishes_the_authors_figures():
         assert f'_{row.input_hw[0]}_' in config and zoo[config] == (row.metric, row.params_m)
     assert all(r.latency_ms is None and r.macs_m is None for r in rows[1:])
     assert TABLES['picodet'].pairs == ()
+    for row in rows:  # each timed at the size its config evaluates at
+        config = load_config(os.path.join(ROOT, row.build.partition(':')[2]))
+        assert row.input_hw == (config.input_size, ) * 2, row.name
 
 
 def test_picodet_table_times_each_row_at_its_size(tmp_path, monkeypatch, capsys):
