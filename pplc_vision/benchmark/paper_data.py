@@ -102,14 +102,16 @@ TABLE5 = (
 # CSP-PAN PicoDet-LCNet (configs/picodet/legacy_model/, 416) and PicoDet v2 (LCPAN + PicoHeadV2,
 # configs/picodet/picodet_{xs,s,m,l}_{320,416}_coco_lcnet.yml). mAP 0.5:0.95 and params: the
 # authors' published figures, configs/picodet/legacy_model/README.md and
-# configs/picodet/README_en.md at PaddleDetection 666f597fd0 (docs/model_zoo_picodet_v2.md). Their
-# latencies are ARM phones' (Snapdragon 865, Paddle Lite), not comparable with a CPU: None.
-# The CSP-PAN 1x has no published weights, hence no mAP.
+# configs/picodet/README_en.md at PaddleDetection 666f597fd0 (docs/model_zoo_picodet_v2.md). The
+# v2 latencies are README_en.md's "CPU" column (Intel Core i7-10750H, Paddle Inference + MKLDNN,
+# 12 threads; whether NMS is included is not stated); the CSP-PAN ones exist on an ARM phone only
+# (Snapdragon 865, NCNN and Paddle Lite): None. The CSP-PAN 1x has no published weights, hence no
+# mAP.
 PADDLEDET_ZOO = 'PaddleDetection zoo'
-_PICODET_V2 = (  # (size, input, authors' mAP, authors' params M)
-    ('xs', 320, 23.5, 0.70), ('xs', 416, 26.2, 0.70), ('s', 320, 29.1, 1.18),
-    ('s', 416, 32.5, 1.18), ('m', 320, 34.4, 3.46), ('m', 416, 37.5, 3.46),
-    ('l', 320, 36.1, 5.80), ('l', 416, 39.4, 5.80),
+_PICODET_V2 = (  # (size, input, authors' mAP, authors' params M, authors' i7-10750H latency ms)
+    ('xs', 320, 23.5, 0.70, 3.9), ('xs', 416, 26.2, 0.70, 6.1), ('s', 320, 29.1, 1.18, 4.8),
+    ('s', 416, 32.5, 1.18, 6.6), ('m', 320, 34.4, 3.46, 8.2), ('m', 416, 37.5, 3.46, 12.7),
+    ('l', 320, 36.1, 5.80, 11.5), ('l', 416, 39.4, 5.80, 20.7),
 )
 PICODET = (
     dataclasses.replace(TABLE4[-1], name='PicoDet PP-LCNet-1x (Table 4)',
@@ -121,8 +123,8 @@ PICODET = (
              (416, 416), PADDLEDET_ZOO),
 ) + tuple(
     PaperRow(f'PicoDet v2 {s.upper()} {hw}', f'config:configs/det/picodet-v2_{s}_{hw}_coco.py',
-             params, None, mAP, None, (hw, hw), PADDLEDET_ZOO)
-    for s, hw, mAP, params in _PICODET_V2)
+             params, None, mAP, latency, (hw, hw), PADDLEDET_ZOO)
+    for s, hw, mAP, params, latency in _PICODET_V2)
 
 TABLES: Dict[str, PaperTable] = {
     'table2': PaperTable('table2', 'Table 2: PP-LCNet scales (ImageNet classifiers)', TABLE2,
@@ -145,15 +147,17 @@ TABLES: Dict[str, PaperTable] = {
         (1024, 2048), 'mIoU',
         (('DeepLabV3+ PP-LCNet-0.5x', 'DeepLabV3+ MobileNetV3-large-0.5x'),
          ('DeepLabV3+ PP-LCNet-1x', 'DeepLabV3+ MobileNetV3-large-0.75x'))),
-    # No ratio pairs: the rows differ in neck, head and input size at once, and no published
-    # latency on a CPU stands beside them to compare a ratio with.
+    # No ratio pairs: the rows differ in neck, head and input size at once (no PP-LCNet against
+    # a baseline), and the published latencies come from two machines and two papers.
     'picodet': PaperTable(
         'picodet', 'PicoDet families on PP-LCNet (network alone, no NMS), each at its input size',
         PICODET, (416, 416), 'mAP', (),
-        note="The mAP (COCO val2017, 0.5:0.95) and params in the \"paper\" columns are the "
-        "authors' published figures, not ours (no COCO here): the PP-LCNet paper's Table 4 for "
-        "its detector, PaddleDetection's model zoo at 666f597fd0 for the others "
-        "(docs/model_zoo_picodet_v2.md); PaddleDetection publishes its latencies on ARM phones "
-        "only, so none is shown, and the CSP-PAN 1x has no published weights (no mAP). Rows "
+        note="The mAP (COCO val2017, 0.5:0.95), params and latency in the \"paper\" and "
+        "\"authors'\" columns are the authors' published figures, not ours (no COCO here): the "
+        "PP-LCNet paper's Table 4 for its detector (latency: Xeon Gold 6148, 10 threads), "
+        "PaddleDetection's model zoo at 666f597fd0 for the others (docs/model_zoo_picodet_v2.md; "
+        "v2 latency: its \"CPU\" column, Core i7-10750H, Paddle Inference + MKLDNN, 12 threads, "
+        "NMS included or not unstated). The CSP-PAN models' latencies are published for an ARM "
+        "phone only (none shown) and the CSP-PAN 1x has no published weights (no mAP). Rows "
         "differ in neck, head and input size together, so no latency ratios are given."),
 }

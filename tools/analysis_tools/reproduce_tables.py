@@ -11,7 +11,8 @@ Usage:
 Each table's rows are measured in one run (params, MACs, latency per engine and precision) and
 printed beside the paper's values and latency ratios. "picodet" times Table 4's PicoDet
 PP-LCNet-1x beside PaddleDetection's CSP-PAN PicoDet-LCNet (1x, 1.5x at 416) and PicoDet v2
-(XS/S/M/L at 320 and 416), each row at its own input size, with the authors' published mAP.
+(XS/S/M/L at 320 and 416), each row at its own input size, beside the authors' published mAP
+and latency (v2: PaddleDetection's Core i7 column).
 "paddle" times PaddleClas' PPLCNet_x1_0
 on Paddle Inference + oneDNN against our engines with the same weights, "paddleseg" PaddleSeg's
 DeepLabV3P (PP-LCNet-1x, MobileNetV3-large-0.75x) at 1024x2048 likewise, "paddledet"
