@@ -331,7 +331,8 @@ PACKAGED_NAMES = textwrap.dedent('''
     print('RESULT ' + json.dumps(dict(
         package=pplc_vision.__file__, hub=hub.to_dict(), downstream=loaded,
         model=type(model).__name__, backbone=type(model.backbone).__name__,
-        classes=[s.shape[1] for s in scores], pipeline=[type(t).__name__ for t in pipeline.transforms])))
+        classes=[s.shape[1] for s in scores],
+        pipeline=[type(t).__name__ for t in pipeline.transforms])))
 ''' % PACKAGED_CONFIG)
 
 
