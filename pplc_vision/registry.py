@@ -11,18 +11,67 @@ Each task library is optional (setup.cfg's extras ``det``, ``seg``, ``cls``): a 
 library is not installed is skipped at import, and :func:`check_config_libraries` turns a config
 that needs it into one line naming the library. A library that is installed but fails to import
 (a dependency of its own missing) is not skipped: its error is raised as it is.
+
+:func:`register_config_package` lets mmengine resolve ``'pplc_vision::det/x.py'`` (a ``_base_``
+of a downstream config, ``mmengine.hub.get_config``) to the configs the package ships in
+``pplc_vision/.mim/configs``, as it does for mmdet's.
 """
 import copy
 import importlib
-from typing import Callable, Dict, Iterator, Sequence, Tuple, Type
+from typing import Callable, Dict, Iterator, Optional, Sequence, Tuple, Type
 
 from mmengine.config import Config
+from mmengine.config.utils import MODULE2PACKAGE
+import mmengine.registry as mmengine_registry
 from mmengine.registry import MODELS, DefaultScope, Registry, init_default_scope
 
 BACKBONE_SCOPES = ('mmdet', 'mmseg', 'mmpretrain')
 # scope -> (distribution on PyPI, pplc_vision's extra that installs it)
 SCOPE_LIBRARIES = {'mmdet': ('mmdet', 'det'), 'mmseg': ('mmsegmentation', 'seg'),
                    'mmpretrain': ('mmpretrain', 'cls')}
+
+
+CONFIG_PACKAGE = 'pplc_vision'
+
+
+def _enclosing_scope() -> Optional[str]:
+    """The default scope that was current before mmengine switched to ``pplc_vision``."""
+    for instance in reversed(list(DefaultScope._instance_dict.values())):
+        if instance.scope_name != CONFIG_PACKAGE:
+            return instance.scope_name
+    return None
+
+
+class _TaskScopeRegistry(Registry):
+    """Scope ``pplc_vision`` under one of mmengine's root registries.
+
+    mmengine gives every component of a ``_base_ = 'pplc_vision::...'`` config the scope
+    ``_scope_='pplc_vision'``. pplc_vision's components live in the scopes of the libraries they
+    extend (mmdet, mmseg, mmpretrain), so a key is looked up in the registry of the scope that
+    was the default before that switch (the config's ``default_scope`` under a Runner), falling
+    back to the root registry as mmengine does for a scope without a registry.
+    """
+
+    def get(self, key: str):
+        scope = _enclosing_scope()
+        registry = self.parent._search_child(scope) if scope else None
+        return (registry or self.parent).get(key)
+
+
+def register_config_package() -> None:
+    """Let mmengine resolve and build ``'pplc_vision::<task>/<name>.py'`` configs.
+
+    mmengine reads ``pkg::path`` only for the packages of its ``MODULE2PACKAGE`` table (it
+    asserts otherwise), looks in ``<installed pkg>/.mim/configs/path`` and sets ``_scope_=pkg`` in
+    the base config's components. This adds pplc_vision to that table and a ``pplc_vision``
+    child (:class:`_TaskScopeRegistry`) to each root registry; nothing of other scopes changes.
+    """
+    if CONFIG_PACKAGE in MODULE2PACKAGE:
+        return
+    MODULE2PACKAGE[CONFIG_PACKAGE] = CONFIG_PACKAGE
+    for root in vars(mmengine_registry).values():
+        if isinstance(root, Registry) and root.parent is None:
+            _TaskScopeRegistry(root.name, parent=root, scope=CONFIG_PACKAGE)
 
 
 class MissingLibraryError(ImportError):
